@@ -1,0 +1,223 @@
+"""Turn a post's Markdown body into the ~350-character plain-text excerpt readers see."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import markdown
+
+from bot.content.latex import latex_to_unicode
+from bot.content.models import Lang
+
+PLACEHOLDER_CODE: dict[Lang, str] = {"zh": "[代码]", "en": "[code]"}
+PLACEHOLDER_MATH: dict[Lang, str] = {"zh": "[公式]", "en": "[formula]"}
+ELLIPSIS = "..."
+
+# Protected spans are replaced by private-use markers before Markdown runs, so Markdown can
+# neither eat their backslashes nor read `$a*b$` as emphasis (see shared/reference/recipes.md).
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_TOKEN = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+_MATH = re.compile(
+    r"\$\$(?P<dd>.+?)\$\$"
+    r"|\\\[(?P<bracket>.+?)\\\]"
+    r"|\\\((?P<paren>.+?)\\\)"
+    # Pandoc's rule for $...$: no space inside the delimiters and no digit right after the
+    # closing one, so "$5 per hour, $10 per day" stays prose.
+    r"|(?<![\\$\w])\$(?=[^\s$])(?P<dollar>[^$\n]+?)(?<=[^\s\\])\$(?!\d)",
+    re.DOTALL,
+)
+_BLANK_LINES = re.compile(r"\n[ \t]*\n")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Atom:
+    """A piece of excerpt text that must never be cut in half (a formula, a placeholder)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Math:
+    """A formula still in LaTeX; converted only if it lands inside the excerpt (conversion is slow)."""
+
+    source: str
+    display: bool
+
+
+_Piece = str | _Atom
+
+
+class _TextExtractor(HTMLParser):
+    """Collect the visible text of Markdown's HTML: blocks become spaces, images disappear."""
+
+    _BLOCKS = frozenset(
+        "p h1 h2 h3 h4 h5 h6 li ul ol blockquote div br hr tr td th table dt dd pre".split()
+    )
+    _SKIP = frozenset({"script", "style"})
+
+    def __init__(self, code_marker: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._code_marker = code_marker
+        self._skip_depth = 0
+        self._pre_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skip_depth += 1
+        elif tag == "pre":
+            # Indented code blocks reach us as <pre>; they read as a placeholder like fences.
+            if self._pre_depth == 0:
+                self.parts.append(f" {self._code_marker} ")
+            self._pre_depth += 1
+        elif tag in self._BLOCKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self._skip_depth = max(0, self._skip_depth - 1)
+        elif tag == "pre":
+            self._pre_depth = max(0, self._pre_depth - 1)
+        elif tag in self._BLOCKS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip_depth and not self._pre_depth:
+            self.parts.append(data)
+
+
+class _Protector:
+    """Swap code and math out of the Markdown source, remembering what each marker stands for."""
+
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+        self.atoms: list[_Piece | _Math] = []
+
+    def marker(self, piece: _Piece | _Math) -> str:
+        self.atoms.append(piece)
+        return f"{_OPEN}{len(self.atoms) - 1}{_CLOSE}"
+
+    def fences(self, text: str) -> str:
+        out: list[str] = []
+        fence: str | None = None
+        for line in text.split("\n"):
+            opened = _FENCE.match(line)
+            if fence is None and opened:
+                fence = opened.group(1)
+                out.append("\n" + self.marker(_Atom(PLACEHOLDER_CODE[self.lang])) + "\n")
+            elif fence is not None:
+                if line.strip().startswith(fence[0] * len(fence)) and not line.strip().strip(fence[0]):
+                    fence = None
+            else:
+                out.append(line)
+        return "\n".join(out)
+
+    def spans(self, text: str) -> str:
+        text = _CODE_SPAN.sub(lambda m: self.marker(" ".join(m.group(2).split())), text)
+        text = text.replace("\\$", self.marker("$"))
+        return _MATH.sub(self._math, text)
+
+    def _math(self, match: re.Match[str]) -> str:
+        display = match.group("dd") is not None or match.group("bracket") is not None
+        source = next(g for g in match.groups() if g is not None)
+        return self.marker(_Math(source, display))
+
+    def resolve(self, index: int) -> _Piece:
+        atom = self.atoms[index]
+        if isinstance(atom, _Math):
+            readable = latex_to_unicode(atom.source, display=atom.display)
+            atom = self.atoms[index] = _Atom(readable or PLACEHOLDER_MATH[self.lang])
+        return atom
+
+
+_MD = markdown.Markdown(extensions=["tables", "sane_lists"])
+
+
+def _render_text(source: str, protector: _Protector) -> list[_Piece]:
+    """Run Markdown over protected source and return text pieces with atoms restored."""
+    _MD.reset()
+    extractor = _TextExtractor(protector.marker(_Atom(PLACEHOLDER_CODE[protector.lang])))
+    extractor.feed(_MD.convert(source))
+    extractor.close()
+    flat = _SPACE.sub(" ", "".join(extractor.parts)).strip()
+    pieces: list[_Piece] = []
+    position = 0
+    for token in _TOKEN.finditer(flat):
+        pieces.append(flat[position : token.start()])
+        pieces.append(protector.resolve(int(token.group(1))))
+        position = token.end()
+    pieces.append(flat[position:])
+    return [p for p in pieces if p]
+
+
+def build_excerpt(body: str, *, lang: Lang, limit: int = 350) -> str:
+    """Return the post's readable text, cut at `limit` characters with `...` only when cut."""
+    protector = _Protector(lang)
+    blocks = _BLANK_LINES.split(protector.spans(protector.fences(body)))
+    # Rendering a whole post costs milliseconds; render only as many blocks as the excerpt needs,
+    # doubling the share until the text is long enough or the post is exhausted.
+    take = 1
+    while True:
+        taken = blocks[:take]
+        source = "\n\n".join(taken)
+        if take < len(blocks) and len(source) < 2 * limit:
+            take += 1
+            continue
+        pieces = _render_text(source, protector)
+        if take >= len(blocks) or _visible_length(pieces) > limit:
+            return cut(pieces, limit, more=take < len(blocks))
+        take *= 2
+
+
+def _visible_length(pieces: list[_Piece]) -> int:
+    return sum(len(_text(p)) for p in pieces)
+
+
+def _text(piece: _Piece) -> str:
+    return piece.text if isinstance(piece, _Atom) else piece
+
+
+def cut(pieces: list[_Piece], limit: int, *, more: bool = False) -> str:
+    """Join pieces within `limit` characters, never splitting an atom, adding `...` when cut."""
+    if not more and _visible_length(pieces) <= limit:
+        return "".join(_text(p) for p in pieces).strip()
+    budget = max(limit - len(ELLIPSIS), 0)
+    out: list[str] = []
+    used = 0
+    mid_word = False
+    for piece in pieces:
+        text = _text(piece)
+        if used + len(text) <= budget:
+            out.append(text)
+            used += len(text)
+            continue
+        if not isinstance(piece, _Atom):
+            keep = budget - used
+            out.append(text[:keep])
+            mid_word = keep > 0 and _is_word_char(text[keep - 1]) and _is_word_char(text[keep])
+        break
+    return _finish("".join(out), mid_word)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _finish(text: str, mid_word: bool) -> str:
+    """End the cut text on a clean boundary and append the ellipsis."""
+    # Back off from combining marks, joiners and variation selectors so no glyph is split.
+    while text and (unicodedata.combining(text[-1]) or text[-1] in "\u200d\ufe0e\ufe0f"):
+        text = text[:-1]
+    if mid_word:
+        space = text.rfind(" ")
+        # Prefer ending on a whole Latin word, unless that throws away too much.
+        if space >= len(text) - 20 and space > 0:
+            text = text[:space]
+    text = text.rstrip(" ,;:、，；：-—")
+    return text + ELLIPSIS

@@ -1,0 +1,95 @@
+"""Value objects shared by every layer: a parsed post, a transmission, a page of updates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One post as parsed from its Markdown file."""
+
+    slug: str
+    title: str
+    category: str
+    tags: tuple[str, ...]
+    published_at: datetime  # timezone-aware, UTC
+    excerpt: str
+    url: str
+    image: str | None
+    lang: Lang
+    draft: bool
+    source_path: str  # relative to the posts folder, with forward slashes
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transmission:
+    """What a reader is sent about one post: the INCOMING TRANSMISSION card."""
+
+    slug: str
+    title: str
+    category: str
+    published_at: datetime
+    excerpt: str
+    url: str
+    image: str | None = None
+    lang: Lang = "zh"
+
+
+@dataclass(frozen=True, slots=True)
+class LatestPage:
+    """One page of the LATEST UPDATES list, newest first."""
+
+    items: tuple[Transmission, ...]
+    page: int  # 1-based
+    pages: int
+    total: int
+    lang: Lang = "zh"
+    per_page: int = 5
+    # Set when the page is a digest or a collapsed burst: how many more posts did not fit.
+    more: int = 0
+    heading: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryCount:
+    """A category and how many published posts it holds."""
+
+    name: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryList:
+    """Reply to /categories."""
+
+    categories: tuple[CategoryCount, ...]
+    lang: Lang = "zh"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    """Reply to /search: matching posts, newest first, capped."""
+
+    query: str
+    items: tuple[Transmission, ...]
+    total: int
+    lang: Lang = "zh"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A short informational or error reply (unknown slug, bad page number, help text...)."""
+
+    text: str
+    lang: Lang = "zh"
+    is_error: bool = False
+    lines: tuple[str, ...] = field(default_factory=tuple)
+
+
+View = Transmission | LatestPage | CategoryList | SearchResults | Notice

@@ -1,0 +1,72 @@
+"""Helpers every renderer shares: clamping text, vetting URLs, formatting dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, tzinfo
+
+# Caps applied before any platform limit so that no single field can crowd out the others.
+MAX_TITLE = 200
+MAX_CATEGORY = 64
+MAX_EXCERPT = 1000
+MAX_URL = 512
+PAGE_EXCERPT_STEPS = (350, 260, 180, 100, 40, 0)
+
+_URL_OK = re.compile(r"^https?://[^\s<>\"'\x00-\x1f\x7f]+$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """Drop control characters and lone surrogates that no platform accepts."""
+    return _CONTROL.sub("", text)
+
+
+def one_line(text: str) -> str:
+    """Collapse all whitespace, newlines included, to single spaces."""
+    return " ".join(clean(text).split())
+
+
+def clamp(text: str, limit: int, ellipsis: str = "…") -> str:
+    """Cut `text` to at most `limit` characters, marking the cut with `ellipsis`."""
+    if len(text) <= limit:
+        return text
+    if limit <= len(ellipsis):
+        return text[:limit]
+    return text[: limit - len(ellipsis)].rstrip() + ellipsis
+
+
+def safe_url(url: str | None) -> str | None:
+    """Return `url` when it is an http(s) URL a platform will accept as a link, else None."""
+    if not url or len(url) > MAX_URL or not _URL_OK.match(url):
+        return None
+    return url
+
+
+def format_date(moment: datetime, zone: tzinfo = UTC) -> str:
+    """Show a post's date as the home page does: YYYY-MM-DD in the reader's zone."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d")
+
+
+def page_window(page: int, pages: int, width: int) -> list[int]:
+    """Return up to `width` page numbers centred on `page`, always within 1..pages."""
+    width = max(1, min(width, pages))
+    start = max(1, min(page - width // 2, pages - width + 1))
+    return list(range(start, start + width))
+
+
+class ItemBudget:
+    """How much of each page item to show; shrunk step by step until the page fits."""
+
+    __slots__ = ("excerpt", "links", "title")
+
+    def __init__(self, excerpt: int, title: int, links: bool) -> None:
+        self.excerpt = excerpt
+        self.title = title
+        self.links = links
+
+
+def budgets() -> list[ItemBudget]:
+    """Return item budgets from the most generous to the barest, in the order to try them."""
+    steps = [ItemBudget(e, MAX_TITLE, True) for e in PAGE_EXCERPT_STEPS]
+    steps += [ItemBudget(0, 80, True), ItemBudget(0, 80, False), ItemBudget(0, 40, False)]
+    return steps

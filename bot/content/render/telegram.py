@@ -1,0 +1,206 @@
+"""Telegram rendering: HTML parse mode with only the tags Telegram allows, within its limits."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
+from typing import Any
+
+from bot.content.i18n import t
+from bot.content.models import CategoryList, LatestPage, Notice, SearchResults, Transmission, View
+from bot.content.render.common import (
+    MAX_CATEGORY,
+    MAX_EXCERPT,
+    MAX_TITLE,
+    ItemBudget,
+    budgets,
+    clamp,
+    clean,
+    format_date,
+    one_line,
+    page_window,
+    safe_url,
+)
+
+MAX_TEXT = 4096  # visible characters (code points) after entity parsing
+MAX_CAPTION = 1024
+MAX_RAW_BYTES = 32768  # the Bot API server refuses longer raw text before parsing it
+MAX_CALLBACK_BYTES = 64
+PAGE_BUTTONS = 5  # numbered buttons; with ◀ and ▶ the row stays readable on a phone
+CALLBACK_LATEST = "latest"
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramMessage:
+    """One Bot API call's parameters: sendMessage, or sendPhoto with a caption."""
+
+    method: str
+    html: str
+    photo: str | None = None
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # rows of (label, callback_data)
+    link_preview: dict[str, Any] = field(default_factory=lambda: {"is_disabled": True})
+
+    def to_api(self) -> dict[str, Any]:
+        """Return the exact parameters Telegram would be sent (chat_id aside)."""
+        call: dict[str, Any] = {"method": self.method, "parse_mode": "HTML"}
+        if self.photo is not None:
+            call["photo"] = self.photo
+            call["caption"] = self.html
+        else:
+            call["text"] = self.html
+            call["link_preview_options"] = self.link_preview
+        if self.buttons:
+            call["reply_markup"] = {
+                "inline_keyboard": [
+                    [{"text": label, "callback_data": data} for label, data in row] for row in self.buttons
+                ]
+            }
+        return call
+
+
+class _Html:
+    """Build HTML while counting the visible text exactly as Telegram will."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.visible = 0
+
+    def text(self, value: str) -> _Html:
+        self.parts.append(html.escape(value, quote=False))
+        self.visible += len(value)
+        return self
+
+    def tag(self, name: str, value: str, href: str | None = None) -> _Html:
+        if name == "a" and href is None:
+            return self.text(value)
+        attrs = f' href="{html.escape(href, quote=True)}"' if href else ""
+        self.parts.append(f"<{name}{attrs}>")
+        self.text(value)
+        self.parts.append(f"</{name}>")
+        return self
+
+    def render(self) -> str:
+        return "".join(self.parts)
+
+    def fits(self, limit: int) -> bool:
+        return self.visible <= limit and len(self.render().encode()) <= MAX_RAW_BYTES
+
+
+def render_transmission(item: Transmission, zone: tzinfo = UTC) -> TelegramMessage:
+    """Render one post; a post with a cover image goes as a photo with a caption."""
+    url = safe_url(item.url)
+    photo = safe_url(item.image)
+    limit = MAX_CAPTION if photo else MAX_TEXT
+    title = clamp(one_line(item.title), MAX_TITLE) or "—"
+    excerpt = clamp(clean(item.excerpt).strip(), MAX_EXCERPT)
+
+    def build(excerpt_text: str) -> _Html:
+        out = _Html().text("📡 ").tag("b", t("banner", item.lang)).text("\n")
+        out.parts.append("<b>")
+        out.tag("a", title, url).parts.append("</b>")
+        out.text("\n").tag("i", clamp(one_line(item.category), MAX_CATEGORY))
+        out.text(f" · {format_date(item.published_at, zone)}")
+        if excerpt_text:
+            out.text("\n\n" + excerpt_text)
+        if url:
+            out.text("\n\n").tag("a", t("read_more", item.lang), url)
+        return out
+
+    message = build(excerpt)
+    if not message.fits(limit):
+        # Only the caption limit can bite: give the excerpt whatever room the rest leaves.
+        spare = limit - build("").visible - 2
+        message = build(clamp(excerpt, max(spare, 0)) if spare > 0 else "")
+    preview: dict[str, Any] = {"is_disabled": True}
+    if url and not photo:
+        preview = {"url": url, "prefer_small_media": True}
+    return TelegramMessage(
+        method="sendPhoto" if photo else "sendMessage",
+        html=message.render(),
+        photo=photo,
+        link_preview=preview,
+    )
+
+
+def page_buttons(page: int, pages: int) -> tuple[tuple[str, str], ...]:
+    """Return the ◀ 1 2 3 ▶ row for a LATEST UPDATES page (empty when there is one page)."""
+    if pages <= 1:
+        return ()
+    row: list[tuple[str, str]] = []
+    if page > 1:
+        row.append(("◀", f"{CALLBACK_LATEST}:{page - 1}"))
+    for number in page_window(page, pages, PAGE_BUTTONS):
+        label = f"· {number} ·" if number == page else str(number)
+        row.append((label, f"{CALLBACK_LATEST}:{number}"))
+    if page < pages:
+        row.append(("▶", f"{CALLBACK_LATEST}:{page + 1}"))
+    return tuple(row)
+
+
+def parse_page_callback(data: str) -> int | None:
+    """Read the page number back from a button's callback data; None when it is not ours."""
+    prefix, _, number = data.partition(":")
+    if prefix != CALLBACK_LATEST or not number.isascii() or not number.isdigit() or len(number) > 6:
+        return None
+    return int(number) or None
+
+
+def _items(out: _Html, items: tuple[Transmission, ...], first: int, budget: ItemBudget, zone: tzinfo) -> None:
+    for offset, item in enumerate(items):
+        url = safe_url(item.url) if budget.links else None
+        out.text("\n\n").parts.append("<b>")
+        out.text(f"{first + offset}. ").tag("a", clamp(one_line(item.title), budget.title) or "—", url)
+        out.parts.append("</b>")
+        out.text("\n").tag("i", clamp(one_line(item.category), MAX_CATEGORY))
+        out.text(f" · {format_date(item.published_at, zone)}")
+        excerpt = clamp(one_line(item.excerpt), budget.excerpt, "...") if budget.excerpt else ""
+        if excerpt:
+            out.text("\n" + excerpt)
+
+
+def render_page(page: LatestPage, zone: tzinfo = UTC) -> TelegramMessage:
+    """Render a LATEST UPDATES page that always fits one message, with its page buttons."""
+    buttons = () if page.more else page_buttons(page.page, page.pages)
+    for budget in budgets():
+        out = _Html().text("📡 ").tag("b", t("banner", page.lang)).text("\n")
+        out.tag("b", clamp(one_line(page.heading or t("latest", page.lang)), MAX_TITLE))
+        if not page.items:
+            out.text("\n\n" + t("no_posts", page.lang))
+        _items(out, page.items, (page.page - 1) * page.per_page + 1, budget, zone)
+        if page.more:
+            out.text("\n\n").tag("i", t("more_posts", page.lang, more=page.more))
+        elif page.items:
+            out.text("\n\n").tag("i", t("page_of", page.lang, page=page.page, pages=page.pages, total=page.total))
+        if out.fits(MAX_TEXT):
+            return TelegramMessage("sendMessage", out.render(), buttons=(buttons,) if buttons else ())
+    raise AssertionError("unreachable: the barest page budget always fits")  # pragma: no cover
+
+
+def render_view(view: View, zone: tzinfo = UTC) -> TelegramMessage:
+    """Render any command reply for Telegram."""
+    if isinstance(view, Transmission):
+        return render_transmission(view, zone)
+    if isinstance(view, LatestPage):
+        return render_page(view, zone)
+    if isinstance(view, SearchResults):
+        heading = (
+            t("search_results", view.lang, query=clamp(one_line(view.query), 100), total=view.total)
+            if view.items
+            else t("search_none", view.lang, query=clamp(one_line(view.query), 100))
+        )
+        page = LatestPage(view.items, 1, 1, view.total, view.lang, heading=heading)
+        return render_page(page, zone)
+    out = _Html()
+    if isinstance(view, CategoryList):
+        out.tag("b", t("categories", view.lang))
+        for category in view.categories[:100]:
+            out.text(f"\n• {clamp(one_line(category.name), MAX_CATEGORY)} — ")
+            out.text(t("posts_count", view.lang, count=category.count))
+        if not view.categories:
+            out.text("\n" + t("no_categories", view.lang))
+        return TelegramMessage("sendMessage", out.render())
+    out.text(clamp(clean(view.text), 1000) or "—")
+    for line in view.lines[:40]:
+        out.text("\n" + clamp(clean(line), 60))
+    return TelegramMessage("sendMessage", out.render())

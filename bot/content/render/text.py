@@ -1,0 +1,74 @@
+"""Plain-text rendering for the console platform: the home page, in a terminal."""
+
+from __future__ import annotations
+
+from datetime import UTC, tzinfo
+
+from bot.content.i18n import t
+from bot.content.models import CategoryList, LatestPage, Notice, SearchResults, Transmission, View
+from bot.content.render.common import clean, format_date, one_line
+
+RULE = "─" * 48
+
+
+def render_transmission(item: Transmission, zone: tzinfo = UTC) -> str:
+    """Render one post as an INCOMING TRANSMISSION card."""
+    lines = [
+        f"╔═ 📡 {t('banner', item.lang)} ═╗",
+        one_line(item.title),
+        f"{one_line(item.category)} · {format_date(item.published_at, zone)}",
+        clean(item.excerpt),
+    ]
+    if item.url:
+        lines.append(f"{t('read_more', item.lang)} {item.url}")
+    return "\n".join(lines)
+
+
+def _item(index: int, item: Transmission, zone: tzinfo) -> str:
+    lines = [
+        f"{index}. {one_line(item.title)}",
+        f"   {one_line(item.category)} · {format_date(item.published_at, zone)}",
+        f"   {clean(item.excerpt)}",
+    ]
+    if item.url:
+        lines.append(f"   {item.url}")
+    return "\n".join(lines)
+
+
+def render_page(page: LatestPage, zone: tzinfo = UTC) -> str:
+    """Render a LATEST UPDATES page with its page links, like the blog's home page."""
+    head = [f"📡 {t('banner', page.lang)}", page.heading or t("latest", page.lang), RULE]
+    if not page.items:
+        return "\n".join([*head, t("no_posts", page.lang)])
+    first = (page.page - 1) * page.per_page + 1
+    body = [_item(first + i, item, zone) for i, item in enumerate(page.items)]
+    foot = [RULE]
+    if page.more:
+        foot.append(t("more_posts", page.lang, more=page.more))
+    else:
+        foot.append(t("page_of", page.lang, page=page.page, pages=page.pages, total=page.total))
+        if page.pages > 1:
+            links = " ".join(f"[{n}]" if n == page.page else str(n) for n in range(1, page.pages + 1))
+            foot.append(f"◀ {links} ▶   /latest N")
+    return "\n".join([*head, "\n\n".join(body), *foot])
+
+
+def render_view(view: View, zone: tzinfo = UTC) -> str:
+    """Render any command reply as plain text."""
+    if isinstance(view, Transmission):
+        return render_transmission(view, zone)
+    if isinstance(view, LatestPage):
+        return render_page(view, zone)
+    if isinstance(view, CategoryList):
+        if not view.categories:
+            return t("no_categories", view.lang)
+        rows = [f"  {one_line(c.name)} — {t('posts_count', view.lang, count=c.count)}" for c in view.categories]
+        return "\n".join([t("categories", view.lang), *rows])
+    if isinstance(view, SearchResults):
+        if not view.items:
+            return t("search_none", view.lang, query=one_line(view.query))
+        head = t("search_results", view.lang, query=one_line(view.query), total=view.total)
+        body = [_item(i + 1, item, zone) for i, item in enumerate(view.items)]
+        tail = [t("search_more", view.lang, shown=len(view.items))] if view.total > len(view.items) else []
+        return "\n\n".join([head, *body, *tail])
+    return "\n".join([clean(view.text), *(clean(line) for line in view.lines)])
