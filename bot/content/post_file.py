@@ -95,7 +95,11 @@ def parse_post(raw: bytes, source_path: str, defaults: PostDefaults) -> Post:
     meta, body = split_front_matter(text)
     stem = source_path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
-    title = _optional_str(meta, "title") or first_heading(body) or stem
+    heading = first_heading(body)
+    title = _optional_str(meta, "title") or heading or stem
+    if heading is not None and heading == title:
+        # The title is shown above the excerpt already; don't repeat it as the excerpt's first words.
+        body = _drop_first_heading(body)
     lang = _lang(meta, title, body)
     slug = _slug(meta, stem)
     published_at = parse_date(meta.get("date"), defaults.timezone)
@@ -128,6 +132,12 @@ def first_heading(body: str) -> str | None:
     raw = first.group(2) if first.re is _ATX_HEADING else first.group(1)
     plain = _INLINE_MARKUP.sub(lambda m: m.group(1) or "", raw).strip()
     return plain or None
+
+
+def _drop_first_heading(body: str) -> str:
+    found = [m for m in (_ATX_HEADING.search(body), _SETEXT_HEADING.search(body)) if m is not None]
+    first = min(found, key=lambda m: m.start())
+    return body[: first.start()] + body[first.end() :]
 
 
 def parse_date(value: object, zone: tzinfo) -> datetime | None:

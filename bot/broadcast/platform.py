@@ -1,0 +1,72 @@
+"""The protocol every platform adapter implements, and the failures it may report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.content.models import View
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a message goes: a chat or channel, optionally a topic or thread inside it."""
+
+    chat_id: str
+    thread_id: str = ""
+    silent: bool = False
+
+
+class Platform(Protocol):
+    """Send, edit and delete rendered views; map platform errors to `SendError` subclasses."""
+
+    name: str
+
+    async def send(self, target: Target, view: View) -> list[str]:
+        """Send `view`; return the ids of the messages it became."""
+        ...
+
+    async def edit(self, target: Target, message_ids: list[str], view: View) -> None:
+        """Replace sent messages with a new rendering of `view`."""
+        ...
+
+    async def delete(self, target: Target, message_ids: list[str]) -> None:
+        """Delete sent messages."""
+        ...
+
+
+class SendError(Exception):
+    """A send that did not happen; subclasses tell the engine what to do next."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RetryAfter(SendError):
+    """The platform asked us to wait `seconds` (429); `everywhere` pauses the whole platform."""
+
+    def __init__(self, seconds: float, everywhere: bool = False) -> None:
+        super().__init__(f"rate limited: retry after {seconds:g}s")
+        self.seconds = seconds
+        self.everywhere = everywhere
+
+
+class RetryLater(SendError):
+    """A transient failure (5xx, timeout, connection): back off and try again."""
+
+
+class DestinationGone(SendError):
+    """Blocked, kicked, chat deleted, access lost: disable the destination."""
+
+
+class DestinationMoved(SendError):
+    """The chat has a new id (a group became a supergroup): move there and send again."""
+
+    def __init__(self, new_chat_id: str) -> None:
+        super().__init__(f"chat moved to {new_chat_id}")
+        self.new_chat_id = new_chat_id
+
+
+class BadMessage(SendError):
+    """The platform refused the message itself; retrying cannot help."""

@@ -1,0 +1,119 @@
+"""Platform-neutral chat commands: each takes its argument text and returns a view to render."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.content.i18n import t
+from bot.content.models import CategoryList, Lang, LatestPage, Notice, SearchResults, View
+from bot.store import posts
+
+MAX_SEARCH_RESULTS = 5
+MAX_SEARCH_WORDS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """One command as every platform lists it: name, argument hint, help in both languages."""
+
+    name: str
+    args: str
+    help_zh: str
+    help_en: str
+
+    def help(self, lang: Lang) -> str:
+        """Return the one-line help in `lang`."""
+        return self.help_zh if lang == "zh" else self.help_en
+
+
+# The one command list: every platform registers exactly these, /help and the README show them.
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("latest", "[page]", "最新文章，分页浏览", "Latest updates, page by page"),
+    CommandSpec("post", "<slug>", "查看一篇文章", "Show one post"),
+    CommandSpec("categories", "", "所有分类", "List categories"),
+    CommandSpec("search", "<words>", "搜索文章", "Search posts"),
+    CommandSpec("help", "", "命令说明", "This help"),
+)
+
+
+class Commands:
+    """Answer the shared commands from the store."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, page_size: int = 5
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._page_size = page_size
+        self._handlers: dict[str, Callable[[str, Lang], Awaitable[View]]] = {
+            "latest": self.latest,
+            "post": self.post,
+            "categories": self.categories,
+            "search": self.search,
+            "help": self.help,
+        }
+
+    async def run(self, text: str, lang: Lang) -> View | None:
+        """Answer a command line like `/latest 2`; None when the text is not a command."""
+        if not text.startswith("/"):
+            return None
+        name, _, args = text[1:].partition(" ")
+        name = name.split("@", 1)[0].lower()  # Telegram appends @botname in groups
+        handler = self._handlers.get(name)
+        if handler is None:
+            return Notice(t("unknown_command", lang, command=name[:32]), lang, is_error=True)
+        return await handler(args.strip(), lang)
+
+    async def latest(self, args: str, lang: Lang) -> View:
+        """Show a LATEST UPDATES page; the argument is the page number (default 1)."""
+        if args and not (args.isascii() and args.isdigit() and 0 < len(args) <= 6 and int(args) > 0):
+            return Notice(t("bad_page", lang), lang, is_error=True)
+        return await self.latest_page(int(args) if args else 1, lang)
+
+    async def latest_page(self, page: int, lang: Lang) -> View:
+        """Return page `page` of the latest updates, or a notice when it does not exist."""
+        now = self._clock.now()
+        async with self._sessions() as session:
+            total = await posts.count_published(session, now)
+            pages = max(1, -(-total // self._page_size))
+            if page > pages:
+                return Notice(t("no_such_page", lang, page=page, pages=pages), lang, is_error=True)
+            rows = await posts.latest(session, now, (page - 1) * self._page_size, self._page_size)
+        items = tuple(posts.to_transmission(row) for row in rows)
+        return LatestPage(items, page, pages, total, lang, per_page=self._page_size)
+
+    async def post(self, args: str, lang: Lang) -> View:
+        """Show one post as a transmission, found by its slug (or a slug it used to have)."""
+        slug = args.split()[0] if args.split() else ""
+        if not slug:
+            return Notice(t("post_usage", lang), lang, is_error=True)
+        async with self._sessions() as session:
+            row = await posts.by_slug(session, slug, self._clock.now())
+        if row is None:
+            return Notice(t("no_such_post", lang, slug=slug[:100]), lang, is_error=True)
+        return posts.to_transmission(row)
+
+    async def categories(self, args: str, lang: Lang) -> View:
+        """List categories with their post counts."""
+        async with self._sessions() as session:
+            found = await posts.categories(session, self._clock.now())
+        return CategoryList(tuple(found), lang)
+
+    async def search(self, args: str, lang: Lang) -> View:
+        """Find posts containing every given word."""
+        words = [w for w in args.split() if w][:MAX_SEARCH_WORDS]
+        if not words:
+            return Notice(t("search_usage", lang), lang, is_error=True)
+        async with self._sessions() as session:
+            rows, total = await posts.search(session, words, self._clock.now(), MAX_SEARCH_RESULTS)
+        items = tuple(posts.to_transmission(row) for row in rows)
+        return SearchResults(" ".join(words), items, total, lang)
+
+    async def help(self, args: str, lang: Lang) -> View:
+        """List the commands."""
+        lines = tuple(f"/{c.name} {c.args}".rstrip() + f" — {c.help(lang)}" for c in COMMANDS)
+        return Notice(t("help_title", lang), lang, lines=lines)

@@ -1,0 +1,1 @@
+"""Indexing: walk posts/, parse what changed, reconcile the store."""

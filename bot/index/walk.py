@@ -1,0 +1,75 @@
+"""Find post files under posts/: recursive, *.md and *.markdown, symlinks kept inside."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SUFFIXES = (".md", ".markdown")
+
+
+@dataclass(frozen=True, slots=True)
+class FoundFile:
+    """A post file on disk: its path relative to posts/ (forward slashes) and its stat."""
+
+    path: str
+    absolute: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class WalkResult:
+    """Files found, and files refused before reading (with a one-line reason)."""
+
+    files: list[FoundFile]
+    refused: list[tuple[str, str]]
+
+
+def walk_posts(root: Path) -> WalkResult:
+    """List post files under `root`, refusing symlinks that lead outside it."""
+    real_root = os.path.realpath(root)
+    files: list[FoundFile] = []
+    refused: list[tuple[str, str]] = []
+    seen_dirs = {real_root}
+    pending = [(str(root), "")]
+    while pending:
+        directory, prefix = pending.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError as exc:
+            refused.append((prefix or ".", f"cannot read folder: {exc.strerror}"))
+            continue
+        for entry in entries:
+            # Hidden names are editor swap files and VCS folders, never posts.
+            if entry.name.startswith("."):
+                continue
+            relative = prefix + entry.name
+            is_post = entry.name.lower().endswith(SUFFIXES)
+            if entry.is_symlink():
+                target = os.path.realpath(entry.path)
+                if not _inside(target, real_root):
+                    if is_post or os.path.isdir(target):
+                        refused.append((relative, "symlink leads outside the posts folder"))
+                    continue
+            try:
+                if entry.is_dir():
+                    real = os.path.realpath(entry.path)
+                    if real not in seen_dirs:  # a symlink loop would walk forever
+                        seen_dirs.add(real)
+                        pending.append((entry.path, relative + "/"))
+                    continue
+                if not is_post or not entry.is_file():
+                    continue
+                stat = entry.stat()
+            except OSError as exc:
+                refused.append((relative, f"cannot stat: {exc.strerror}"))
+                continue
+            files.append(FoundFile(relative, entry.path, stat.st_size, stat.st_mtime_ns))
+    files.sort(key=lambda f: f.path)
+    return WalkResult(files, sorted(refused))
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)

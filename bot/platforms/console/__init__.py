@@ -1,0 +1,1 @@
+"""The console platform: transmissions print to the terminal, commands are typed there."""

@@ -1,0 +1,87 @@
+"""Settings from the environment or `.env`, validated with clear messages."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.store.database import DatabaseURLError, async_url
+
+DEFAULT_DATABASE_URL = "sqlite:///data/bot.db"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the bot cannot use; the message names the setting and the fix."""
+
+
+class Settings(BaseSettings):
+    """Every knob an operator can turn; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    posts_dir: Path = Path("posts")
+    database_url: str = DEFAULT_DATABASE_URL
+    site_url: str = ""
+    scan_interval: float = Field(60.0, gt=0, le=86400)
+    timezone: str = "UTC"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    language: Literal["zh", "en"] = "zh"
+    page_size: int = Field(5, ge=1, le=10)
+    excerpt_chars: int = Field(350, ge=40, le=1000)
+    max_post_bytes: int = Field(1024 * 1024, ge=1024)
+    broadcast_max_age: float = Field(3 * 86400, ge=0)
+    telegram_bot_token: SecretStr | None = None
+    discord_bot_token: SecretStr | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name like Asia/Shanghai") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database(cls, value: str) -> str:
+        try:
+            async_url(value)
+        except DatabaseURLError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("site_url")
+    @classmethod
+    def _http_site(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("SITE_URL must start with http:// or https://")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def zone(self) -> tzinfo:
+        """The configured zone, used for naive post dates and for showing dates."""
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Load settings, turning validation errors into one readable `SettingsError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{name}: {message} (got {error.get('input')!r})")
+        raise SettingsError("bad setting: " + "; ".join(problems)) from None

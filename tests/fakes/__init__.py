@@ -1,0 +1,1 @@
+"""Fakes of the external platforms (Telegram, Discord) used by the tests."""
