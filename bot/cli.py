@@ -52,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # httpx logs every request URL, and Telegram's URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     handlers: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
         "scan": _scan,
         "latest": _latest,
@@ -151,8 +152,8 @@ async def _preview(app: App, args: argparse.Namespace) -> int:
         call = telegram_render.render_transmission(view, zone).to_api()
         _print_json(call) if args.json else print(call.get("text") or call.get("caption"))
     elif args.platform == "discord":
-        body = discord_render.render_transmission(view, zone).to_api()
-        _print_json(body) if args.json else _print_json(body)
+        # An embed has no plain form worth printing, so both forms show the JSON body.
+        _print_json(discord_render.render_transmission(view, zone).to_api())
     else:
         rendered = text_render.render_transmission(view, zone)
         _print_json({"text": rendered}) if args.json else print(rendered)

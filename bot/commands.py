@@ -43,9 +43,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
 class Commands:
     """Answer the shared commands from the store."""
 
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, page_size: int = 5
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, page_size: int = 5) -> None:
         self._sessions = sessions
         self._clock = clock
         self._page_size = page_size

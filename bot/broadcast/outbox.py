@@ -26,7 +26,7 @@ class AnnounceReport:
 
 
 def post_key(post_id: int, destination_id: int, kind: str, version: int) -> str:
-    """The dedupe key of a post delivery: one per (post, destination, kind, post version)."""
+    """Return the dedupe key of a post delivery: one per (post, destination, kind, post version)."""
     return f"post:{post_id}:{destination_id}:{kind}:{version}"
 
 
@@ -51,10 +51,14 @@ async def announce_due(session: AsyncSession, now: datetime, max_age: timedelta)
     if not due:
         return AnnounceReport(0, 0, 0)
     destinations = (
-        await session.execute(
-            select(Destination).where(Destination.active.is_(True), Destination.mode == "instant")
+        (
+            await session.execute(
+                select(Destination).where(Destination.active.is_(True), Destination.mode == "instant")
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     rows: list[dict[str, object]] = []
     skipped = 0
     for post in due:

@@ -32,7 +32,7 @@ BACKOFF_CAP = 600.0
 
 def backoff(attempt: int, rng: random.Random) -> float:
     """Exponential backoff with full jitter, so retries from many rows don't align."""
-    return rng.uniform(0.5, 1.0) * min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(attempt - 1, 0))
+    return rng.uniform(0.5, 1.0) * min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** max(attempt - 1, 0))
 
 
 class Sender:

@@ -57,7 +57,29 @@ class _TextExtractor(HTMLParser):
     """Collect the visible text of Markdown's HTML: blocks become spaces, images disappear."""
 
     _BLOCKS = frozenset(
-        "p h1 h2 h3 h4 h5 h6 li ul ol blockquote div br hr tr td th table dt dd pre".split()
+        [
+            "p",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "li",
+            "ul",
+            "ol",
+            "blockquote",
+            "div",
+            "br",
+            "hr",
+            "tr",
+            "td",
+            "th",
+            "table",
+            "dt",
+            "dd",
+            "pre",
+        ]
     )
     _SKIP = frozenset({"script", "style"})
 
@@ -159,6 +181,8 @@ def _render_text(source: str, protector: _Protector) -> list[_Piece]:
 def build_excerpt(body: str, *, lang: Lang, limit: int = 350) -> str:
     """Return the post's readable text, cut at `limit` characters with `...` only when cut."""
     protector = _Protector(lang)
+    # The marker characters are private-use code points; a post can't be allowed to forge them.
+    body = body.replace(_OPEN, "").replace(_CLOSE, "")
     blocks = _BLANK_LINES.split(protector.spans(protector.fences(body)))
     # Rendering a whole post costs milliseconds; render only as many blocks as the excerpt needs,
     # doubling the share until the text is long enough or the post is exhausted.

@@ -23,7 +23,8 @@ _MAX_ROOT = 16  # `√(…)` over more than this stops being glanceable
 _MAX_DELIMITED = 24  # `\left…\right` is for tall content, which flattens badly when long
 
 # fmt: off
-_SUB = dict(zip("0123456789+-−=()aehijklmnoprstuvxβγρφϕχ", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦᵧᵨᵩᵩᵪ", strict=True))
+_SUB = dict(zip("0123456789+-−=()aehijklmnoprstuvxβγρφϕχ",
+                "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦᵧᵨᵩᵩᵪ", strict=True))
 # `x^\top`, `x^*` and `x^\prime` are conventionally written `xᵀ`, `x*` and `x'` in plain text.
 _SUP = dict(zip("0123456789+-−=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVWαβγδεϵθιφϕχ⊤⊺'*∗∘",
                 "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂᵅᵝᵞᵟᵋᵋᶿᶥᵠᵠᵡᵀᵀ'**°", strict=True))
@@ -44,12 +45,15 @@ _EXTRA = {"|": "‖", "ne": "≠", "lt": "<", "gt": ">", "land": "∧", "lor": "
           **{w: w for w in ("arg", "argmax", "argmin", "det", "dim", "ker", "deg", "gcd", "lg", "Pr")}}
 _VULGAR = {"1/2": "½", "1/3": "⅓", "2/3": "⅔", "1/4": "¼", "3/4": "¾"}  # glyphs every chat font has
 # fmt: on
+# These take arguments that pylatexenc's table ignores, or (`\today`) read the clock at import.
+_DENIED = frozenset({"today", "hspace", "ref", "autoref", "cref", "Cref", "eqref", "cite", "citet", "citep"})
 _SIZES = frozenset(f"{s}{k}" for s in ("big", "Big", "bigg", "Bigg") for k in ("", "l", "r", "m"))
 _INVISIBLE = frozenset({"displaystyle", "textstyle", "nonumber", "notag", "!"})
 _INTEGRALS = frozenset({"int", "iint", "iiint", "oint"})
 _DELIMITERS = frozenset("()[]|/")
 _REJECTED_CHARS = frozenset("}&%$#\\")  # stray brace, alignment, comment, nested math, parameter
 _NOT_BINARY = frozenset("∑∏∐∫∬∭∮∇∂√∛∜¬∞∅∀∃∄⊤⊥⋯")  # math symbols that are not infix operators
+_OPENINGS = frozenset("([{⟨,;:")
 _SEPARATORS = frozenset(" ,;:.!')]}⟩-")  # what may follow `a/b` without making it ambiguous
 _SCRIPT_CHARS = frozenset(_SUB.values()) | frozenset(_SUP.values())
 
@@ -57,16 +61,19 @@ _COMB = "\u0300-\u036f\u20d0-\u20ff"
 _SCR = re.escape("".join(sorted(_SCRIPT_CHARS)))
 # One letter (with its accents) or one number, then any scripts: `x`, `ᾱₜ`, `10`, `σ²`.
 _ATOM = rf"(?:\d+(?:\.\d+)?|[^\W\d_][{_COMB}]*)[{_SCR}]*"
-_PREFIX = rf"(?:[∂∇√][{_SCR}]*)"
+_PREFIX = rf"(?:[∂∇√∛∜][{_SCR}]*)"
+_ENCLOSED = r"[√∛∜]?\([^()]*\)"  # already parenthesised: `(a+b)`, `√(2π)`
 _ATOM_RE = re.compile(_ATOM)
 # `ab/c` means the same under every reading, so a juxtaposed numerator needs no parentheses ...
-_NUMERATOR_RE = re.compile(rf"(?:{_PREFIX}?{_ATOM})+")
+_NUMERATOR_RE = re.compile(rf"(?:{_PREFIX}?{_ATOM})+|{_ENCLOSED}")
 # ... but `1/2σ²` is ambiguous: only one token or a differential (`dt`, `∂x²`) stays bare below.
-_DENOMINATOR_RE = re.compile(rf"(?:{_PREFIX}|d)?{_ATOM}")
+_DENOMINATOR_RE = re.compile(rf"(?:{_PREFIX}|d)?{_ATOM}|{_ENCLOSED}")
 _GRAPHEME_RE = re.compile(rf"[^\s{_COMB}][{_COMB}]*")
 _ACCENT_BASE_RE = re.compile(rf"({_GRAPHEME_RE.pattern})([{_SCR}]*)")
 _DIFFERENTIAL_SPACE_RE = re.compile(rf"({_PREFIX}) (?={_ATOM}(?:\W|$))")  # `\partial L` → `∂L`
+_BRACKET_SPACE_RE = re.compile(r"(?<=[(\[{⟨]) | (?=[)\]}⟩])")  # `\Big( x \Big)` → `(x)`
 _SCRIPT_SPACE_RE = re.compile(r" *([^\w ]) *")  # scripts are set tight: `_(t→0)`, not `_(t → 0)`
+_WORD_RE = re.compile(r"[A-Za-z]{3}")
 _TOKEN_RE = re.compile(r"\\(?:[A-Za-z]+|.)|\s+|.", re.DOTALL)
 
 
@@ -80,7 +87,8 @@ class _Piece(NamedTuple):
     gap: bool = False  # alt when a letter or digit follows: `log p`, `p_data x`
     right: bool = False  # alt when anything but a separator follows: `(a/b)c`, `√(ᾱₜ)𝐱₀`
     left: bool = False  # alt after a digit or a slash: `2(½)`, `x/(a/b)`
-    binary: bool = False  # an infix symbol, spaced on both sides if the source spaced either
+    binary: bool = False  # an infix symbol: spaced on both sides if the source spaced either
+    spaced: bool = False  # the source had a space after this macro (which TeX, and we, drop)
 
 
 def latex_to_unicode(source: str, *, display: bool = False) -> str | None:
@@ -108,11 +116,12 @@ def _symbol(name: str) -> str | None:
         return " "
     if name in _EXTRA:
         return _EXTRA[name]
-    if name == "today":  # pylatexenc fills in the date it was imported: meaningless here
+    if name in _DENIED:
         return None
     repl = getattr(_SYMBOL_DB.get_macro_spec(name), "simplify_repl", None)
-    # Callables and `%s` templates consume arguments we did not parse; a newline means `\\`.
-    return repl if isinstance(repl, str) and "%" not in repl and "\n" not in repl else None
+    # Callables and `%s` templates consume arguments we did not parse; a newline means `\\`;
+    # an empty replacement would silently drop something.
+    return repl if isinstance(repl, str) and repl and "%" not in repl and "\n" not in repl else None
 
 
 def _is_binary(char: str) -> bool:
@@ -161,7 +170,9 @@ class _Parser:
         if len(token) == 1:
             if token in _REJECTED_CHARS:
                 raise _UnreadableError
-            return _Piece(_join(self.sequence("}"))) if token == "{" else _Piece(" " if token == "~" else token)
+            return (
+                _Piece(_join(self.sequence("}"))) if token == "{" else _Piece(" " if token == "~" else token)
+            )
         name = token[1:]
         if name in _FONTS or name in _PLAIN:
             text = self.argument()
@@ -194,9 +205,12 @@ class _Parser:
         symbol = _symbol(name)
         if symbol is None:
             raise _UnreadableError  # an unknown macro: dropping it could change the meaning
+        # The space ending a control word is syntax (`\in M`), not layout: `\alpha t` is `αt`.
+        spaced = name.isalpha() and self.tokens[self.i : self.i + 1] == [" "]
+        self.i += spaced
         if len(symbol) > 1 and symbol.isalpha():  # operator names such as `log`, `max`
             return _Piece(symbol, alt=symbol + " ", gap=True)
-        return _Piece(symbol, binary=_is_binary(symbol))
+        return _Piece(symbol, binary=_is_binary(symbol), spaced=spaced)
 
     def fraction(self) -> _Piece:
         if self.in_frac:
@@ -257,7 +271,8 @@ def _script(arg: str, *, superscript: bool) -> _Piece:
     """Render `_X`/`^X`: Unicode script characters when every character has one."""
     table = _SUP if superscript else _SUB
     compact = arg.replace(" ", "")  # `\sum_{i = 1}` and `\sum_{i=1}` read the same
-    if all(c in table for c in compact):
+    # Index letters (`xᵢⱼ`) shrink well, but a word in tiny letters (`ℒₛᵢₘₚₗₑ`) is hard to read.
+    if all(c in table for c in compact) and not _WORD_RE.search(compact):
         return _Piece("".join(table[c] for c in compact))
     mark = "^" if superscript else "_"
     tight = _SCRIPT_SPACE_RE.sub(r"\1", arg)
@@ -278,19 +293,34 @@ def _styled(text: str, style: str) -> str:
 
 def _join(pieces: list[_Piece]) -> str:
     """Concatenate pieces, switching to a piece's alternative where its neighbours demand it."""
+    if len(pieces) == 1:  # most macro and script arguments: nothing to arbitrate
+        return pieces[0].text.strip()
     shown = [p for p in pieces if p.text]  # `\!` and `\displaystyle` must not hide a neighbour
     parts: list[str] = []
     for k, piece in enumerate(shown):
-        text = piece.text
-        after = shown[k + 1].text[0] if k + 1 < len(shown) else ""
-        before = parts[-1][-1] if parts else ""
-        if piece.binary and " " in (before, after):
-            text = f" {text} "
-        elif piece.alt is not None and (
-            (piece.gap and after.isalnum() and after not in _SCRIPT_CHARS)
-            or (piece.right and after and after not in _SEPARATORS and not _is_binary(after))
-            or (piece.left and (before.isdigit() or before == "/"))
-        ):
-            text = piece.alt
-        parts.append(text)
-    return _DIFFERENTIAL_SPACE_RE.sub(r"\1", " ".join("".join(parts).split()))
+        if piece.alt is None and not piece.binary:
+            parts.append(piece.text)
+        else:
+            parts.append(_in_context(piece, "".join(parts), shown[k + 1].text[0] if k + 1 < len(shown) else ""))
+    text = " ".join("".join(parts).split())
+    if " " in text:
+        text = _DIFFERENTIAL_SPACE_RE.sub(r"\1", _BRACKET_SPACE_RE.sub("", text))
+    return text
+
+
+def _in_context(piece: _Piece, before: str, after: str) -> str:
+    """Pick a piece's text given everything before it and the first character after it."""
+    last = before[-1:]
+    if piece.binary:
+        visible = before.rstrip()[-1:]
+        # A sign after an operator or an opening is unary and stays tight: `x = ±1`, `(-∞`.
+        unary = not visible or visible in _OPENINGS or _is_binary(visible)
+        spaced = piece.spaced or last == " " or after == " "
+        return f" {piece.text} " if spaced and not unary else piece.text
+    if piece.alt is not None and (
+        (piece.gap and after.isalnum() and after not in _SCRIPT_CHARS)
+        or (piece.right and after and after not in _SEPARATORS and not _is_binary(after))
+        or (piece.left and (last.isdigit() or last == "/"))
+    ):
+        return piece.alt
+    return piece.text

@@ -17,7 +17,19 @@ from bot.content.excerpt import build_excerpt
 from bot.content.models import Lang, Post
 
 # The C loader is ~10x faster than the pure-Python one; both are safe loaders.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """Safe loader that leaves timestamps as text, so one parser judges every date (and
+    `2026-13-01` gets a 'bad date' reason instead of crashing YAML's own constructor)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+_SPACED_OFFSET = re.compile(r"\s+(?=[+-]\d{2}:?\d{2}$|Z$)")
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 _FRONT_MATTER_OPEN = re.compile(r"\A---[ \t]*\r?\n")
@@ -150,9 +162,11 @@ def parse_date(value: object, zone: tzinfo) -> datetime | None:
         moment = datetime.combine(value, time())
     elif isinstance(value, str):
         try:
-            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(_SPACED_OFFSET.sub("", value.strip()).replace("Z", "+00:00"))
         except ValueError:
-            raise PostError(f"bad date {value!r}: use ISO 8601, e.g. 2026-05-01 or 2026-05-01T09:30+08:00") from None
+            raise PostError(
+                f"bad date {value!r}: use ISO 8601, e.g. 2026-05-01 or 2026-05-01T09:30+08:00"
+            ) from None
     else:
         raise PostError(f"bad date {value!r}: use ISO 8601, e.g. 2026-05-01")
     if moment.tzinfo is None or moment.utcoffset() is None:

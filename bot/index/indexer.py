@@ -112,7 +112,9 @@ class Indexer:
             report.indexed = await _count_active(session)
         return report
 
-    def _read_all(self, files: list[FoundFile], seen: dict[str, FileSeen], progress: Progress | None) -> list[_Read]:
+    def _read_all(
+        self, files: list[FoundFile], seen: dict[str, FileSeen], progress: Progress | None
+    ) -> list[_Read]:
         reads = []
         for number, found in enumerate(files, 1):
             reads.append(self._read(found, seen.get(found.path)))
@@ -158,7 +160,11 @@ class Indexer:
                 record = FileSeen(path=read.found.path, size=0, mtime_ns=0, content_hash="")
                 session.add(record)
                 seen[read.found.path] = record
-            record.size, record.mtime_ns, record.content_hash = read.found.size, read.found.mtime_ns, read.digest
+            record.size, record.mtime_ns, record.content_hash = (
+                read.found.size,
+                read.found.mtime_ns,
+                read.digest,
+            )
             if read.post is None:
                 record.error = read.error
                 if read.error is not None and record.post_id is not None:

@@ -15,11 +15,11 @@ _LIKE_ESCAPE = "\\"
 
 
 def published(now: datetime) -> ColumnElement[bool]:
-    """Posts a reader may see at `now`: present, not drafts, and dated no later than now."""
+    """Select posts a reader may see at `now`: present, not drafts, and dated no later than now."""
     return and_(PostRow.state == "active", PostRow.draft.is_(False), PostRow.published_at <= now)
 
 
-def newest_first(query: Select[tuple[PostRow]]) -> Select[tuple[PostRow]]:
+def newest_first(query: Select[PostRow]) -> Select[PostRow]:
     """Order newest first, with the id breaking ties so pages are stable."""
     return query.order_by(PostRow.published_at.desc(), PostRow.id.desc())
 
@@ -75,8 +75,10 @@ async def categories(session: AsyncSession, now: datetime) -> list[CategoryCount
 async def search(
     session: AsyncSession, words: Sequence[str], now: datetime, limit: int
 ) -> tuple[Sequence[PostRow], int]:
-    """Find published posts containing every word (title, excerpt, category, slug); substring
-    matching works for Chinese, which has no spaces between words."""
+    """Find published posts containing every word in title, excerpt, category or slug.
+
+    Substring matching, because Chinese has no spaces between words.
+    """
     conditions = []
     for word in words:
         pattern = "%" + _escape_like(word.lower()) + "%"

@@ -8,7 +8,7 @@ from datetime import UTC, tzinfo
 from typing import Any
 
 from bot.content.i18n import t
-from bot.content.models import CategoryList, LatestPage, Notice, SearchResults, Transmission, View
+from bot.content.models import CategoryList, LatestPage, SearchResults, Transmission, View
 from bot.content.render.common import (
     MAX_CATEGORY,
     MAX_EXCERPT,

@@ -8,7 +8,7 @@ from datetime import UTC, tzinfo
 from typing import Any
 
 from bot.content.i18n import t
-from bot.content.models import CategoryList, LatestPage, Notice, SearchResults, Transmission, View
+from bot.content.models import CategoryList, LatestPage, SearchResults, Transmission, View
 from bot.content.render.common import (
     MAX_CATEGORY,
     MAX_EXCERPT,
@@ -171,7 +171,9 @@ def render_page(page: LatestPage, zone: tzinfo = UTC) -> TelegramMessage:
         if page.more:
             out.text("\n\n").tag("i", t("more_posts", page.lang, more=page.more))
         elif page.items:
-            out.text("\n\n").tag("i", t("page_of", page.lang, page=page.page, pages=page.pages, total=page.total))
+            out.text("\n\n").tag(
+                "i", t("page_of", page.lang, page=page.page, pages=page.pages, total=page.total)
+            )
         if out.fits(MAX_TEXT):
             return TelegramMessage("sendMessage", out.render(), buttons=(buttons,) if buttons else ())
     raise AssertionError("unreachable: the barest page budget always fits")  # pragma: no cover

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, tzinfo
 
 from bot.content.i18n import t
-from bot.content.models import CategoryList, LatestPage, Notice, SearchResults, Transmission, View
+from bot.content.models import CategoryList, LatestPage, SearchResults, Transmission, View
 from bot.content.render.common import clean, format_date, one_line
 
 RULE = "─" * 48
@@ -62,7 +62,9 @@ def render_view(view: View, zone: tzinfo = UTC) -> str:
     if isinstance(view, CategoryList):
         if not view.categories:
             return t("no_categories", view.lang)
-        rows = [f"  {one_line(c.name)} — {t('posts_count', view.lang, count=c.count)}" for c in view.categories]
+        rows = [
+            f"  {one_line(c.name)} — {t('posts_count', view.lang, count=c.count)}" for c in view.categories
+        ]
         return "\n".join([t("categories", view.lang), *rows])
     if isinstance(view, SearchResults):
         if not view.items:
