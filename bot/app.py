@@ -110,8 +110,9 @@ async def ensure_console_destination(app: App) -> None:
             )
 
 
-async def run(app: App, stop: asyncio.Event, out: TextIO = sys.stdout) -> None:
+async def run(app: App, stop: asyncio.Event, out: TextIO | None = None) -> None:
     """Run until `stop` is set: index, show the first page, then scan and send on a schedule."""
+    out = out or sys.stdout
     settings = app.settings
     await app.prepare()
     console = ConsolePlatform(out, settings.zone)

@@ -9,7 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TextIO
+from typing import Any
 
 from bot.app import App, build_app, run
 from bot.content.models import LatestPage, Notice, Transmission
@@ -81,8 +81,8 @@ async def _with_app(
         await app.close()
 
 
-def _print_json(value: Any, out: TextIO = sys.stdout) -> None:
-    out.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
 
 
 async def _scan(app: App, args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.store.database import DatabaseURLError, async_url
 
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.db"
+_SECRET_SETTINGS = frozenset({"DATABASE_URL", "TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN"})
 
 
 class SettingsError(ValueError):
@@ -83,5 +84,7 @@ def load_settings(**overrides: object) -> Settings:
         for error in exc.errors():
             name = str(error["loc"][0]).upper() if error["loc"] else "settings"
             message = str(error["msg"]).removeprefix("Value error, ")
-            problems.append(f"{name}: {message} (got {error.get('input')!r})")
+            # URLs may carry passwords and tokens are secrets: never echo those values back.
+            shown = "" if name in _SECRET_SETTINGS else f" (got {error.get('input')!r})"
+            problems.append(f"{name}: {message}{shown}")
         raise SettingsError("bad setting: " + "; ".join(problems)) from None

@@ -38,7 +38,9 @@ def posts_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def write_post(posts_dir: Path) -> Callable[..., Path]:
-    def write(name: str, title: str = "标题", date: str = "2026-11-20", body: str = "正文内容。", **meta: str) -> Path:
+    def write(
+        name: str, title: str = "标题", date: str = "2026-11-20", body: str = "正文内容。", **meta: str
+    ) -> Path:
         path = posts_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(post_text(title, date, body, **meta), encoding="utf-8")

@@ -18,9 +18,7 @@ _SYMBOL_DB = get_default_latex_context_db()
 _MAX_INLINE = 80  # longer than this, an inline formula swamps a ~350-character excerpt
 _MAX_DISPLAY = 60  # display math is flattened onto one line, so it gets less room
 _MAX_SOURCE = 400  # bounds the work and the recursion depth on hostile input
-_MAX_PART = 20  # a longer numerator or denominator loses its structure once flattened
-_MAX_ROOT = 16  # `√(…)` over more than this stops being glanceable
-_MAX_DELIMITED = 24  # `\left…\right` is for tall content, which flattens badly when long
+_MAX_PART = 20  # a longer numerator, denominator or radicand loses its structure once flattened
 
 # fmt: off
 _SUB = dict(zip("0123456789+-−=()aehijklmnoprstuvxβγρφϕχ",
@@ -61,8 +59,8 @@ _COMB = "\u0300-\u036f\u20d0-\u20ff"
 _SCR = re.escape("".join(sorted(_SCRIPT_CHARS)))
 # One letter (with its accents) or one number, then any scripts: `x`, `ᾱₜ`, `10`, `σ²`.
 _ATOM = rf"(?:\d+(?:\.\d+)?|[^\W\d_][{_COMB}]*)[{_SCR}]*"
-_PREFIX = rf"(?:[∂∇√∛∜][{_SCR}]*)"
-_ENCLOSED = r"[√∛∜]?\([^()]*\)"  # already parenthesised: `(a+b)`, `√(2π)`
+_PREFIX = rf"(?:[∂∇√][{_SCR}]*)"
+_ENCLOSED = r"√?\([^()]*\)"  # already parenthesised: `(a+b)`, `√(2π)`
 _ATOM_RE = re.compile(_ATOM)
 # `ab/c` means the same under every reading, so a juxtaposed numerator needs no parentheses ...
 _NUMERATOR_RE = re.compile(rf"(?:{_PREFIX}?{_ATOM})+|{_ENCLOSED}")
@@ -132,7 +130,7 @@ class _Parser:
     def __init__(self, source: str) -> None:
         self.tokens = [" " if t.isspace() else t for t in _TOKEN_RE.findall(source)]
         self.i = 0
-        self.in_frac = self.in_left = False
+        self.in_frac = self.in_left = self.compound = False
 
     def peek(self) -> str | None:
         """Skip spaces and return the next token without consuming it."""
@@ -208,7 +206,7 @@ class _Parser:
         # The space ending a control word is syntax (`\in M`), not layout: `\alpha t` is `αt`.
         spaced = name.isalpha() and self.tokens[self.i : self.i + 1] == [" "]
         self.i += spaced
-        if len(symbol) > 1 and symbol.isalpha():  # operator names such as `log`, `max`
+        if len(symbol) > 1 and symbol.replace(" ", "").isalpha():  # operator names: `log`, `lim sup`
             return _Piece(symbol, alt=symbol + " ", gap=True)
         return _Piece(symbol, binary=_is_binary(symbol), spaced=spaced)
 
@@ -223,24 +221,20 @@ class _Parser:
         if f"{num}/{den}" in _VULGAR:
             vulgar = _VULGAR[f"{num}/{den}"]
             return _Piece(vulgar, alt=f"({vulgar})", left=True)  # `2½` would read as 2.5
-        num = num if _NUMERATOR_RE.fullmatch(num) else f"({num})"
-        den = den if _DENOMINATOR_RE.fullmatch(den) else f"({den})"
+        bare_num, bare_den = _NUMERATOR_RE.fullmatch(num), _DENOMINATOR_RE.fullmatch(den)
+        self.compound |= not (bare_num and bare_den)
+        num, den = (num if bare_num else f"({num})"), (den if bare_den else f"({den})")
         return _Piece(f"{num}/{den}", alt=f"({num}/{den})", right=True, left=True)
 
     def root(self) -> _Piece:
-        sign = "√"
         if self.peek() == "[":
-            index = "".join(self.tokens[self.i + 1 : self.i + 3])
-            if index not in ("3]", "4]"):
-                raise _UnreadableError
-            sign = "∛" if index == "3]" else "∜"
-            self.i += 3
+            raise _UnreadableError  # `\sqrt[n]{x}` is rare enough not to be worth `∛`/`∜` cases
         arg = self.argument()
         if _ATOM_RE.fullmatch(arg):
-            return _Piece(sign + arg, alt=f"{sign}({arg})", right=True)
-        if not arg or len(arg) > _MAX_ROOT:
+            return _Piece(f"√{arg}", alt=f"√({arg})", right=True)
+        if not arg or len(arg) > _MAX_PART:
             raise _UnreadableError
-        return _Piece(f"{sign}({arg})")
+        return _Piece(f"√({arg})")
 
     def delimiter(self) -> str:
         token = self.peek()
@@ -255,15 +249,17 @@ class _Parser:
         return symbol
 
     def delimited(self) -> _Piece:
+        # `\left…\right` is for tall content; nested pairs or a fraction whose parts needed
+        # parentheses come out as paren soup (`((a+b)/(c+d))²`), so only simple content stays.
         if self.in_left:
-            raise _UnreadableError  # nested `\left…\right` pairs become a paren soup
-        self.in_left = True
+            raise _UnreadableError
+        self.in_left, self.compound = True, False
         opening = self.delimiter()
         inner = _join(self.sequence("\\right"))
         closing = self.delimiter()
-        self.in_left = False
-        if len(inner) > _MAX_DELIMITED:
+        if self.compound:
             raise _UnreadableError
+        self.in_left = False
         return _Piece(opening + inner + closing)
 
 
@@ -298,29 +294,22 @@ def _join(pieces: list[_Piece]) -> str:
     shown = [p for p in pieces if p.text]  # `\!` and `\displaystyle` must not hide a neighbour
     parts: list[str] = []
     for k, piece in enumerate(shown):
-        if piece.alt is None and not piece.binary:
-            parts.append(piece.text)
-        else:
-            parts.append(_in_context(piece, "".join(parts), shown[k + 1].text[0] if k + 1 < len(shown) else ""))
+        text, after = piece.text, shown[k + 1].text[0] if k + 1 < len(shown) else ""
+        last = parts[-1][-1:] if parts else ""
+        if piece.binary:
+            visible = "".join(parts).rstrip()[-1:]
+            # A sign after an operator or an opening is unary and stays tight: `x = ±1`, `(-∞`.
+            unary = not visible or visible in _OPENINGS or _is_binary(visible)
+            if not unary and (piece.spaced or last == " " or after == " "):
+                text = f" {text} "
+        elif piece.alt is not None and (
+            (piece.gap and after.isalnum() and after not in _SCRIPT_CHARS)
+            or (piece.right and after and after not in _SEPARATORS and not _is_binary(after))
+            or (piece.left and (last.isdigit() or last == "/"))
+        ):
+            text = piece.alt
+        parts.append(text)
     text = " ".join("".join(parts).split())
     if " " in text:
         text = _DIFFERENTIAL_SPACE_RE.sub(r"\1", _BRACKET_SPACE_RE.sub("", text))
     return text
-
-
-def _in_context(piece: _Piece, before: str, after: str) -> str:
-    """Pick a piece's text given everything before it and the first character after it."""
-    last = before[-1:]
-    if piece.binary:
-        visible = before.rstrip()[-1:]
-        # A sign after an operator or an opening is unary and stays tight: `x = ±1`, `(-∞`.
-        unary = not visible or visible in _OPENINGS or _is_binary(visible)
-        spaced = piece.spaced or last == " " or after == " "
-        return f" {piece.text} " if spaced and not unary else piece.text
-    if piece.alt is not None and (
-        (piece.gap and after.isalnum() and after not in _SCRIPT_CHARS)
-        or (piece.right and after and after not in _SEPARATORS and not _is_binary(after))
-        or (piece.left and (last.isdigit() or last == "/"))
-    ):
-        return piece.alt
-    return piece.text

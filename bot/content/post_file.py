@@ -22,7 +22,8 @@ _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 class _Loader(_BaseLoader):  # type: ignore[misc]
     """Safe loader that leaves timestamps as text, so one parser judges every date (and
-    `2026-13-01` gets a 'bad date' reason instead of crashing YAML's own constructor)."""
+    `2026-13-01` gets a 'bad date' reason instead of crashing YAML's own constructor).
+    """
 
 
 _Loader.yaml_implicit_resolvers = {

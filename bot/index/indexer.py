@@ -79,6 +79,7 @@ class Indexer:
         self._defaults = defaults
         self._clock = clock
         self._lock = asyncio.Lock()
+        self._first_scan_done = False
 
     async def scan(self, progress: Progress | None = None) -> ScanReport:
         """Scan once; concurrent callers wait for the running scan instead of racing it."""
@@ -102,8 +103,12 @@ class Indexer:
                 report.parsed_files = sum(1 for r in reads if r.post is not None or r.error is not None)
             else:
                 reads = []
+            first_scan = not self._first_scan_done and await session.get(MetaValue, FIRST_SCAN_KEY) is None
             if reads or vanished:
-                await self._reconcile(session, reads, vanished, seen, report)
+                await self._reconcile(session, reads, vanished, seen, report, first_scan)
+            if first_scan:
+                session.add(MetaValue(key=FIRST_SCAN_KEY, value=self._clock.now().isoformat()))
+            self._first_scan_done = True
             await session.commit()
             report.invalid = sorted(
                 [(row.path, row.error) for row in seen.values() if row.error and row.path in on_disk]
@@ -143,9 +148,9 @@ class Indexer:
         vanished: list[str],
         seen: dict[str, FileSeen],
         report: ScanReport,
+        first_scan: bool,
     ) -> None:
         now = self._clock.now()
-        first_scan = await session.get(MetaValue, FIRST_SCAN_KEY) is None
         posts = {row.id: row for row in (await session.execute(select(PostRow))).scalars()}
         by_slug = {row.slug: row for row in posts.values()}
         gone_paths = set(vanished)
@@ -209,8 +214,6 @@ class Indexer:
                     row.state, row.updated_at = "removed", now
                     report.removed.append(row.slug)
             await session.delete(record)
-        if first_scan:
-            session.add(MetaValue(key=FIRST_SCAN_KEY, value=now.isoformat()))
 
 
 def _stat_changed(before: FileSeen | None, found: FoundFile) -> bool:

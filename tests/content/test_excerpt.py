@@ -35,7 +35,10 @@ def test_markdown_does_not_eat_math():
 
 def test_dollar_prices_are_not_math():
     text = "A100s cost $2 per GPU-hour and H100s $5 per GPU-hour; escaped \\$3 too."
-    assert build_excerpt(text, lang="en") == "A100s cost $2 per GPU-hour and H100s $5 per GPU-hour; escaped $3 too."
+    assert (
+        build_excerpt(text, lang="en")
+        == "A100s cost $2 per GPU-hour and H100s $5 per GPU-hour; escaped $3 too."
+    )
 
 
 def test_hyphens_and_punctuation_survive():

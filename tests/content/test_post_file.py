@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,7 +32,9 @@ def test_full_front_matter():
 
 
 def test_fallbacks_title_from_heading_slug_from_file_url_from_site():
-    post = parse("---\ndate: 2026-01-11\n---\n\n# Spatial Pyramid Pooling\n\nBody text here.\n", "2025/SPP Notes.md")
+    post = parse(
+        "---\ndate: 2026-01-11\n---\n\n# Spatial Pyramid Pooling\n\nBody text here.\n", "2025/SPP Notes.md"
+    )
     assert post.title == "Spatial Pyramid Pooling"
     assert post.slug == "spp-notes"
     assert post.url == "https://blog.example.org/posts/spp-notes"
@@ -121,7 +123,9 @@ def test_summary_overrides_excerpt_and_language_detection():
 
 def test_content_hash_ignores_the_file_name():
     text = "---\ndate: 2026-01-01\n---\nSame.\n"
-    assert parse(text, "a.md").content_hash == parse(text, "b/c.md").content_hash == content_hash(text.encode())
+    assert (
+        parse(text, "a.md").content_hash == parse(text, "b/c.md").content_hash == content_hash(text.encode())
+    )
 
 
 def test_site_url_missing_gives_empty_url_and_slug_is_quoted():
@@ -134,4 +138,4 @@ def test_site_url_missing_gives_empty_url_and_slug_is_quoted():
 def test_fixed_offset_yaml_datetime():
     post = parse("---\ndate: 2026-01-01 08:00:00 +08:00\n---\nx\n")
     assert post.published_at == datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
-    assert timezone.utc == UTC
+    assert UTC == UTC

@@ -1,0 +1,44 @@
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from bot.store.database import async_url, create_engine, upgrade
+from bot.store.models import Base
+
+
+async def test_migrations_build_exactly_the_models(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    await upgrade(engine)
+    await upgrade(engine)  # a second run is a no-op
+    async with engine.connect() as connection:
+        diff = await connection.run_sync(
+            lambda sync: compare_metadata(
+                MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
+            )
+        )
+        tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    await engine.dispose()
+    assert diff == []
+    assert tables >= {
+        "posts",
+        "destinations",
+        "deliveries",
+        "files_seen",
+        "slug_history",
+        "meta",
+        "alembic_version",
+    }
+
+
+def test_plain_urls_get_async_drivers():
+    assert async_url("sqlite:///data/bot.db").drivername == "sqlite+aiosqlite"
+    assert async_url("postgresql://u:p@h/db").drivername == "postgresql+asyncpg"
+    assert async_url("postgres://u:p@h/db").drivername == "postgresql+asyncpg"
+    assert async_url("postgresql+psycopg://u:p@h/db").drivername == "postgresql+asyncpg"
+
+
+async def test_sqlite_folder_is_created(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'deep' / 'er' / 'bot.db'}")
+    await upgrade(engine)
+    await engine.dispose()
+    assert (tmp_path / "deep" / "er" / "bot.db").exists()
