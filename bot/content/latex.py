@@ -172,12 +172,12 @@ class _Parser:
                 _Piece(_join(self.sequence("}"))) if token == "{" else _Piece(" " if token == "~" else token)
             )
         name = token[1:]
+        if name in ("operatorname", "tag") and self.peek() == "*":  # the star only moves things
+            self.i += 1
         if name in _FONTS or name in _PLAIN:
             text = self.argument()
             return _Piece(_styled(text, _FONTS[name]) if name in _FONTS else text)
         if name == "operatorname":
-            if self.peek() == "*":  # `\operatorname*` only moves the limits
-                self.i += 1
             word = self.argument()
             return _Piece(word, alt=word + " ", gap=True)
         if name in _ACCENTS:

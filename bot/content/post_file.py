@@ -21,8 +21,9 @@ _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc]
-    """Safe loader that leaves timestamps as text, so one parser judges every date (and
-    `2026-13-01` gets a 'bad date' reason instead of crashing YAML's own constructor).
+    """Safe loader that leaves timestamps as text, so one parser judges every date.
+
+    YAML's own constructor crashes on `2026-13-01`; ours says 'bad date' instead.
     """
 
 

@@ -47,7 +47,10 @@ def test_hyphens_and_punctuation_survive():
 
 
 def test_images_dropped_html_stripped_entities_decoded():
-    body = '![示意图](images/pipeline.png)\n\n<div class="x">A &amp; B <script>alert(1)</script></div>\n\nEnd &lt;tag&gt;.'
+    body = (
+        "![示意图](images/pipeline.png)\n\n"
+        '<div class="x">A &amp; B <script>alert(1)</script></div>\n\nEnd &lt;tag&gt;.'
+    )
     assert build_excerpt(body, lang="en") == "A & B End <tag>."
 
 
