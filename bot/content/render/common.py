@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, tzinfo
+from urllib.parse import urlsplit
 
 # Caps applied before any platform limit so that no single field can crowd out the others.
 MAX_TITLE = 200
@@ -12,7 +13,11 @@ MAX_EXCERPT = 1000
 MAX_URL = 512
 PAGE_EXCERPT_STEPS = (350, 260, 180, 100, 40, 0)
 
-_URL_OK = re.compile(r"^https?://[^\s<>\"'\x00-\x1f\x7f]+$")
+# Invisible characters Telegram counts as blank (TDLib strip_empty_characters) beyond what \s matches,
+# other zero-width format characters, and lone surrogates: no platform takes them in a link or as text.
+_INVISIBLE = "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2800\ufeff\ufffc\ud800-\udfff"
+_URL_OK = re.compile(rf"^https?://[^\s<>\"'\x00-\x1f\x7f{_INVISIBLE}]+$")
+_BLANK = re.compile(rf"[\s\x00-\x1f\x7f{_INVISIBLE}]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
@@ -39,7 +44,16 @@ def safe_url(url: str | None) -> str | None:
     """Return `url` when it is an http(s) URL a platform will accept as a link, else None."""
     if not url or len(url) > MAX_URL or not _URL_OK.match(url):
         return None
-    return url
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+    return url if host else None
+
+
+def is_blank(text: str) -> bool:
+    """Tell whether `text` shows nothing at all: Telegram refuses such a message as empty."""
+    return _BLANK.fullmatch(text) is not None
 
 
 def format_date(moment: datetime, zone: tzinfo = UTC) -> str:

@@ -82,7 +82,7 @@ def _embed(title: str, description: str, lang: str, url: str | None = None) -> d
         "author": {"name": f"📡 {t('banner', 'en' if lang == 'en' else 'zh')}"},
     }
     if description:
-        embed["description"] = description
+        embed["description"] = clamp(description, MAX_DESCRIPTION)  # escaping can double the text
     if url:
         embed["url"] = url
     return embed

@@ -18,6 +18,7 @@ from bot.content.render.common import (
     clamp,
     clean,
     format_date,
+    is_blank,
     one_line,
     page_window,
     safe_url,
@@ -197,12 +198,17 @@ def render_view(view: View, zone: tzinfo = UTC) -> TelegramMessage:
     if isinstance(view, CategoryList):
         out.tag("b", t("categories", view.lang))
         for category in view.categories[:100]:
-            out.text(f"\n• {clamp(one_line(category.name), MAX_CATEGORY)} — ")
-            out.text(t("posts_count", view.lang, count=category.count))
+            row = f"\n• {clamp(one_line(category.name), MAX_CATEGORY)} — "
+            row += t("posts_count", view.lang, count=category.count)
+            if out.visible + len(row) > MAX_TEXT - 2:
+                out.text("\n…")  # the rest would not fit in one message
+                break
+            out.text(row)
         if not view.categories:
             out.text("\n" + t("no_categories", view.lang))
         return TelegramMessage("sendMessage", out.render())
-    out.text(clamp(clean(view.text), 1000) or "—")
+    notice = clamp(clean(view.text), 1000)
+    out.text("—" if is_blank(notice) else notice)  # Telegram refuses a message that shows nothing
     for line in view.lines[:40]:
         out.text("\n" + clamp(clean(line), 60))
     return TelegramMessage("sendMessage", out.render())
