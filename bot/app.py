@@ -5,25 +5,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TextIO
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.broadcast.outbox import AnnounceReport, announce_due, recover_in_flight
+from bot.broadcast import outbox
+from bot.broadcast.dispatcher import Dispatcher, EngineSettings
+from bot.broadcast.pacing import DISCORD_LIMITS, NO_LIMITS, TELEGRAM_LIMITS, Limits, Pacer, Window
 from bot.broadcast.platform import Platform
-from bot.broadcast.sender import Sender
 from bot.clock import Clock, SystemClock
 from bot.commands import Commands
 from bot.content.post_file import PostDefaults
 from bot.index.indexer import Indexer, Progress, ScanReport
 from bot.platforms.console.platform import CONSOLE_CHAT_ID, ConsoleInput, ConsolePlatform
+from bot.scheduler import Jobs, last_fire, parse_schedule
 from bot.settings import Settings
 from bot.store.database import create_engine, session_factory, upgrade
-from bot.store.models import Destination
+from bot.store.models import Destination, PostRow
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,8 @@ class App:
     sessions: async_sessionmaker[AsyncSession]
     indexer: Indexer
     commands: Commands
-    platforms: dict[str, Platform] = field(default_factory=dict)
+    dispatchers: dict[str, Dispatcher] = field(default_factory=dict)
+    jobs: Jobs | None = None
 
     async def close(self) -> None:
         """Release the database connections."""
@@ -48,24 +51,112 @@ class App:
         """Bring the database schema up to date."""
         await upgrade(self.engine)
 
+    def add_platform(self, platform: Platform, limits: Limits | None = None) -> Dispatcher:
+        """Register a platform adapter and the dispatcher that paces its sends."""
+        dispatcher = Dispatcher(
+            self.sessions,
+            platform,
+            Pacer(limits or self.limits_for(platform.name)),
+            self.clock,
+            EngineSettings(concurrency=self.settings.send_concurrency, lang=self.settings.language),
+        )
+        self.dispatchers[platform.name] = dispatcher
+        return dispatcher
+
+    def limits_for(self, name: str) -> Limits:
+        """Return the configured limits of a platform (defaults from the platforms' own docs)."""
+        s = self.settings
+        if name == "telegram":
+            return Limits(
+                overall=Window(max(int(s.telegram_global_per_s), 1), 1.0),
+                per_chat=Window(1, 1.0 / s.telegram_chat_per_s),
+                per_group=Window(max(int(s.telegram_group_per_min), 1), 60.0),
+            )
+        if name == "discord":
+            return Limits(
+                overall=Window(max(int(s.discord_global_per_s), 1), 1.0),
+                per_chat=Window(max(int(s.discord_channel_per_5s), 1), 5.0),
+            )
+        return NO_LIMITS if name == "console" else TELEGRAM_LIMITS if name == "telegram" else DISCORD_LIMITS
+
     async def scan(self, progress: Progress | None = None) -> ScanReport:
         """Index posts/ now."""
         return await self.indexer.scan(progress)
 
-    async def announce(self) -> AnnounceReport:
-        """Queue deliveries for posts that became visible since the last pass."""
-        max_age = timedelta(seconds=self.settings.broadcast_max_age)
+    async def announce(self) -> outbox.AnnounceReport:
+        """Queue deliveries for new posts, edits for changed ones, deletes for removed ones."""
+        now = self.clock.now()
         async with self.sessions.begin() as session:
-            return await announce_due(session, self.clock.now(), max_age)
+            report = await outbox.announce_due(
+                session, now, timedelta(seconds=self.settings.broadcast_max_age), self.settings.collapse_after
+            )
+            await outbox.queue_edits(session, now, self.settings.delete_removed)
+        return report
 
     async def tick(self) -> ScanReport:
-        """One cycle of the bot: scan, announce what is due, send what is queued."""
+        """One cycle: scan, queue what became due, wake the senders, plan the next wake-ups."""
         report = await self.scan()
         for path, error in report.invalid:
             log.warning("invalid post %s: %s", path, error)
         await self.announce()
-        await Sender(self.sessions, self.platforms, self.clock).send_due()
+        await self.check_digests()
+        for dispatcher in self.dispatchers.values():
+            dispatcher.wake()
+        if self.jobs is not None:
+            self.jobs.publish_at(await self.next_scheduled())
+            await self.plan_digests()
         return report
+
+    async def next_scheduled(self) -> datetime | None:
+        """Return when the next future-dated post becomes visible."""
+        async with self.sessions() as session:
+            query = select(func.min(PostRow.published_at)).where(
+                PostRow.state == "active",
+                PostRow.draft.is_(False),
+                PostRow.announced_at.is_(None),
+                PostRow.published_at > self.clock.now(),
+            )
+            return (await session.execute(query)).scalar()
+
+    async def check_digests(self) -> int:
+        """Queue a digest for every digest destination whose schedule fired since its last one."""
+        now = self.clock.now()
+        queued = 0
+        async with self.sessions.begin() as session:
+            query = select(Destination).where(Destination.active.is_(True), Destination.mode == "digest")
+            for destination in (await session.execute(query)).scalars():
+                try:
+                    trigger = parse_schedule(destination.digest_cron or "", destination.digest_tz or "UTC")
+                except ValueError:
+                    continue
+                fired = last_fire(trigger, destination.last_digest_at or destination.created_at, now)
+                if fired is not None:
+                    queued += await outbox.queue_digest(
+                        session, destination, fired, now, self.settings.page_size
+                    )
+        if queued:
+            for dispatcher in self.dispatchers.values():
+                dispatcher.wake()
+        return queued
+
+    async def plan_digests(self) -> None:
+        """Keep one cron job per digest destination, so digests go out on time between scans."""
+        if self.jobs is None:
+            return
+        async with self.sessions() as session:
+            query = select(Destination).where(Destination.active.is_(True), Destination.mode == "digest")
+            wanted = {}
+            for destination in (await session.execute(query)).scalars():
+                try:
+                    trigger = parse_schedule(destination.digest_cron or "", destination.digest_tz or "UTC")
+                except ValueError:
+                    continue
+                wanted[f"digest:{destination.id}"] = trigger
+        self.jobs.sync_digests(wanted, self.check_digests)
+
+    async def drain(self) -> int:
+        """Send everything that may go now on every platform (tests and one-shot use)."""
+        return sum([await dispatcher.drain() for dispatcher in self.dispatchers.values()])
 
 
 def build_app(settings: Settings, clock: Clock | None = None) -> App:
@@ -110,52 +201,75 @@ async def ensure_console_destination(app: App) -> None:
             )
 
 
-async def run(app: App, stop: asyncio.Event, out: TextIO | None = None) -> None:
+async def _open_platforms(app: App, stack: AsyncExitStack, out: TextIO) -> ConsolePlatform | None:
+    """Start the platforms that have tokens; the console one when none has."""
+    settings = app.settings
+    console: ConsolePlatform | None = None
+    if settings.telegram_bot_token is not None:
+        from bot.platforms.telegram.sender import TelegramSender, open_bot
+
+        bot = await stack.enter_async_context(
+            open_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_base_url)
+        )
+        app.add_platform(TelegramSender(bot, settings.zone))
+    if not app.dispatchers:
+        console = ConsolePlatform(out, settings.zone)
+        app.add_platform(console)
+        await ensure_console_destination(app)
+    return console
+
+
+async def run(app: App, stop: asyncio.Event, out: TextIO | None = None, backfill: int = 0) -> None:
     """Run until `stop` is set: index, show the first page, then scan and send on a schedule."""
     out = out or sys.stdout
     settings = app.settings
     await app.prepare()
-    console = ConsolePlatform(out, settings.zone)
-    app.platforms.setdefault("console", console)
-    await ensure_console_destination(app)
-    async with app.sessions.begin() as session:
-        await recover_in_flight(session, app.clock.now())
-    report = await app.tick()
-    out.write(_summary(app, report) + "\n\n")
-    console.show(await app.commands.latest_page(1, settings.language))
-
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(
-        app.tick,
-        "interval",
-        seconds=settings.scan_interval,
-        id="scan",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-    )
-    scheduler.start()
-    typed = ConsoleInput(console, app.commands.run, settings.language)
-    reading = typed.attach()
-    if reading:
-        out.write("Type /help for commands.\n")
-        out.flush()
-    try:
-        await stop.wait()
-    finally:
+    async with AsyncExitStack() as stack:
+        console = await _open_platforms(app, stack, out)
+        async with app.sessions.begin() as session:
+            recovered = await outbox.recover_in_flight(session)
+        if recovered:
+            log.info("%d deliveries were in flight at the last stop; sending them again", recovered)
+        app.jobs = Jobs(app.tick, settings.scan_interval)
+        report = await app.tick()
+        if backfill:
+            async with app.sessions.begin() as session:
+                queued = await outbox.backfill(session, app.clock.now(), backfill)
+            log.info("backfill: %d deliveries queued", queued)
+        out.write(_summary(app, report) + "\n\n")
+        (console or ConsolePlatform(out, settings.zone)).show(
+            await app.commands.latest_page(1, settings.language)
+        )
+        senders = [asyncio.create_task(d.run(stop)) for d in app.dispatchers.values()]
+        app.jobs.start()
+        if settings.watch and settings.posts_dir.is_dir():
+            app.jobs.watch(settings.posts_dir)
+        typed = ConsoleInput(console, app.commands.run, settings.language) if console else None
+        reading = typed.attach() if typed else False
         if reading:
-            typed.detach()
-        scheduler.shutdown(wait=False)
+            out.write("Type /help for commands.\n")
+        out.flush()
+        try:
+            await stop.wait()
+        finally:
+            if typed is not None and reading:
+                typed.detach()
+            app.jobs.stop()
+            # SIGTERM: the senders finish what is in flight, record it, then return.
+            await asyncio.gather(*senders, return_exceptions=True)
 
 
 def _summary(app: App, report: ScanReport) -> str:
     settings = app.settings
+    names = ", ".join(app.dispatchers) or "none"
     lines = [
         f"Incoming Transmission: {report.indexed} posts indexed from {settings.posts_dir}/ "
         f"({len(report.new)} new, {len(report.changed)} changed, {len(report.removed)} removed).",
-        f"Platform: console (no TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN set); "
-        f"scanning every {settings.scan_interval:g}s.",
+        f"Platforms: {names}; scanning every {settings.scan_interval:g}s"
+        + (" and on every file change." if settings.watch else "."),
     ]
+    if "console" in app.dispatchers:
+        lines.append("No TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN set: transmissions print here.")
     if not settings.site_url:
         lines.append("SITE_URL is not set: transmissions carry no link to the post.")
     lines += [f"invalid post {path}: {error}" for path, error in report.invalid]

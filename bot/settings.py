@@ -36,7 +36,17 @@ class Settings(BaseSettings):
     excerpt_chars: int = Field(350, ge=40, le=1000)
     max_post_bytes: int = Field(1024 * 1024, ge=1024)
     broadcast_max_age: float = Field(3 * 86400, ge=0)
+    collapse_after: int = Field(5, ge=1)
+    delete_removed: bool = False
+    watch: bool = True
+    send_concurrency: int = Field(8, ge=1, le=256)
+    telegram_global_per_s: float = Field(30, gt=0)
+    telegram_chat_per_s: float = Field(1, gt=0)
+    telegram_group_per_min: float = Field(20, gt=0)
+    discord_global_per_s: float = Field(50, gt=0)
+    discord_channel_per_5s: float = Field(5, gt=0)
     telegram_bot_token: SecretStr | None = None
+    telegram_base_url: str | None = None
     discord_bot_token: SecretStr | None = None
 
     @field_validator("timezone")

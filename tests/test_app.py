@@ -21,9 +21,15 @@ from tests.conftest import post_text
 ROOT = Path(__file__).resolve().parents[1]
 
 
+async def cycle(app):
+    report = await app.tick()
+    await app.drain()
+    return report
+
+
 async def console_app(app):
     out = io.StringIO()
-    app.platforms["console"] = ConsolePlatform(out, app.settings.zone)
+    app.add_platform(ConsolePlatform(out, app.settings.zone))
     await ensure_console_destination(app)
     return out
 
@@ -31,14 +37,14 @@ async def console_app(app):
 async def test_first_start_broadcasts_nothing_then_new_posts_go_out_once(app, write_post, clock):
     write_post("old.md", "旧文章", date="2026-11-01", slug="old")
     out = await console_app(app)
-    await app.tick()
+    await cycle(app)
     assert out.getvalue() == ""
     write_post("new.md", "新文章", date="2026-11-22", slug="new", body="新的正文。")
-    await app.tick()
+    await cycle(app)
     assert out.getvalue().count("INCOMING TRANSMISSION") == 1
     assert "新文章" in out.getvalue() and "https://blog.example.org/posts/new" in out.getvalue()
-    await app.tick()
-    await app.tick()
+    await cycle(app)
+    await cycle(app)
     assert out.getvalue().count("INCOMING TRANSMISSION") == 1
     async with app.sessions() as session:
         [delivery] = (await session.execute(select(Delivery))).scalars().all()
@@ -47,42 +53,42 @@ async def test_first_start_broadcasts_nothing_then_new_posts_go_out_once(app, wr
 
 async def test_scheduled_post_goes_out_when_its_time_comes(app, write_post, clock):
     out = await console_app(app)
-    await app.tick()
+    await cycle(app)
     write_post("later.md", "稍后发布", date="2026-11-22T18:00:00+00:00", slug="later")
-    await app.tick()
+    await cycle(app)
     assert out.getvalue() == ""
     clock.advance(hours=6)
-    await app.tick()
+    await cycle(app)
     assert "稍后发布" in out.getvalue()
 
 
 async def test_old_post_seen_late_is_indexed_not_broadcast(app, write_post, clock):
     out = await console_app(app)
-    await app.tick()
+    await cycle(app)
     write_post("restored.md", "Restored from backup", date="2026-10-01", slug="restored")
-    report = await app.tick()
+    report = await cycle(app)
     assert report.new == ["restored"]
     assert out.getvalue() == ""
 
 
 async def test_drafts_are_never_broadcast(app, write_post, clock):
     out = await console_app(app)
-    await app.tick()
+    await cycle(app)
     write_post("d.md", "Draft", date="2026-11-22", slug="d", draft="true")
-    await app.tick()
+    await cycle(app)
     clock.advance(days=30)
-    await app.tick()
+    await cycle(app)
     assert out.getvalue() == ""
 
 
 async def test_renamed_post_is_not_broadcast_again(app, posts_dir, write_post, clock):
     out = await console_app(app)
-    await app.tick()
+    await cycle(app)
     write_post("x.md", "Once", date="2026-11-22", slug="once")
-    await app.tick()
+    await cycle(app)
     (posts_dir / "x.md").rename(posts_dir / "y.md")
     clock.advance(minutes=1)
-    await app.tick()
+    await cycle(app)
     assert out.getvalue().count("Once") == 1
 
 

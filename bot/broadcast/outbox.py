@@ -1,87 +1,68 @@
-"""The outbox: decide what is due, write one delivery row per destination, claim and record them."""
+"""The outbox: decide what is due and write one delivery row per destination, in the caller's
+transaction, so that discovering a post and queueing its deliveries commit together.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import Delivery, Destination, PostRow
-from bot.store.posts import published
+from bot.store.posts import newest_first, published
 
-# A row left in 'sending' this long was in flight when the process died: send it again.
-SENDING_LEASE = timedelta(minutes=5)
+DEFAULT_COLLAPSE_AFTER = 5
 
 
 @dataclass(frozen=True, slots=True)
 class AnnounceReport:
     """What one announcement pass did."""
 
-    announced: int
-    skipped_old: int
-    deliveries: int
+    announced: int = 0
+    skipped_old: int = 0
+    deliveries: int = 0
+    collapsed: int = 0
+    edits: int = 0
+    deletes: int = 0
 
 
 def post_key(post_id: int, destination_id: int, kind: str, version: int) -> str:
-    """Return the dedupe key of a post delivery: one per (post, destination, kind, post version)."""
+    """Return the dedupe key of a post delivery: one per (post, destination, kind, version)."""
     return f"post:{post_id}:{destination_id}:{kind}:{version}"
 
 
-def _matches(destination: Destination, category: str) -> bool:
+def digest_key(destination_id: int, scheduled: datetime) -> str:
+    """Return the dedupe key of a digest: one per (destination, scheduled time)."""
+    return f"digest:{destination_id}:{scheduled.isoformat()}"
+
+
+def matches(destination: Destination, category: str) -> bool:
+    """Say whether a destination's category filter lets a post through (no filter: all)."""
     wanted = destination.categories or []
     return not wanted or category.casefold() in {c.casefold() for c in wanted}
 
 
-async def announce_due(session: AsyncSession, now: datetime, max_age: timedelta) -> AnnounceReport:
-    """Queue deliveries for every post that became visible and was never announced.
-
-    Runs in the caller's transaction, so discovering a post and queueing its deliveries commit
-    together. A post already older than `max_age` when first seen (a late-mounted folder, a
-    restored backup) is marked announced without being sent anywhere.
-    """
-    query = (
-        select(PostRow)
-        .where(published(now), PostRow.announced_at.is_(None))
-        .order_by(PostRow.published_at, PostRow.id)
-    )
-    due = (await session.execute(query)).scalars().all()
-    if not due:
-        return AnnounceReport(0, 0, 0)
-    destinations = (
-        (
-            await session.execute(
-                select(Destination).where(Destination.active.is_(True), Destination.mode == "instant")
-            )
-        )
-        .scalars()
-        .all()
-    )
-    rows: list[dict[str, object]] = []
-    skipped = 0
-    for post in due:
-        post.announced_at = now
-        if post.published_at < post.first_seen_at - max_age:
-            skipped += 1
-            continue
-        for destination in destinations:
-            if _matches(destination, post.category):
-                rows.append(_delivery_row(post, destination, "post", now))
-    if rows:
-        await session.execute(insert(Delivery), rows)
-    return AnnounceReport(len(due) - skipped, skipped, len(rows))
-
-
-def _delivery_row(post: PostRow, destination: Destination, kind: str, now: datetime) -> dict[str, object]:
+def row(
+    destination_id: int,
+    kind: str,
+    key: str,
+    now: datetime,
+    post: PostRow | None = None,
+    payload: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Build the column values of a pending delivery."""
     return {
-        "dedupe_key": post_key(post.id, destination.id, kind, post.version),
-        "post_id": post.id,
-        "destination_id": destination.id,
+        "dedupe_key": key,
+        "post_id": post.id if post else None,
+        "destination_id": destination_id,
         "kind": kind,
-        "post_version": post.version,
-        "payload": {},
+        "post_version": post.version if post else 0,
+        "payload": payload or {},
         "status": "pending",
         "attempts": 0,
         "next_attempt_at": now,
@@ -90,28 +71,154 @@ def _delivery_row(post: PostRow, destination: Destination, kind: str, now: datet
     }
 
 
-async def recover_in_flight(session: AsyncSession, now: datetime) -> int:
-    """Put rows stuck in 'sending' by a crash back in the queue; return how many."""
+async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert deliveries, silently skipping any whose dedupe key exists: the key is the guarantee."""
+    if not rows:
+        return 0
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    total = 0
+    for start in range(0, len(rows), 1000):
+        statement = module.insert(Delivery).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        result = await session.execute(statement, list(rows[start : start + 1000]))
+        total += max(int(getattr(result, "rowcount", 0) or 0), 0)
+    return total
+
+
+async def active_instant(session: AsyncSession) -> Sequence[Destination]:
+    """Return destinations that get each post as it is published."""
+    query = select(Destination).where(Destination.active.is_(True), Destination.mode == "instant")
+    return (await session.execute(query)).scalars().all()
+
+
+async def announce_due(
+    session: AsyncSession,
+    now: datetime,
+    max_age: timedelta,
+    collapse_after: int = DEFAULT_COLLAPSE_AFTER,
+) -> AnnounceReport:
+    """Queue deliveries for every post that became visible and was never announced.
+
+    A post already older than `max_age` when first seen (a late-mounted folder, a restored
+    backup) is marked announced without being sent. A destination with more than
+    `collapse_after` posts due at once gets one LATEST UPDATES message instead of a flood.
+    """
+    query = (
+        select(PostRow)
+        .where(published(now), PostRow.announced_at.is_(None))
+        .order_by(PostRow.published_at, PostRow.id)
+    )
+    due = (await session.execute(query)).scalars().all()
+    if not due:
+        return AnnounceReport()
+    fresh = []
+    for post in due:
+        post.announced_at = now
+        if post.published_at >= post.first_seen_at - max_age:
+            fresh.append(post)
+    rows: list[dict[str, Any]] = []
+    collapsed = 0
+    for destination in await active_instant(session):
+        wanted = [post for post in fresh if matches(destination, post.category)]
+        if len(wanted) > collapse_after:
+            ids = [post.id for post in reversed(wanted)]  # newest first, like the home page
+            key = f"collapse:{destination.id}:{ids[-1]}-{ids[0]}:{len(ids)}"
+            rows.append(row(destination.id, "collapse", key, now, payload={"post_ids": ids}))
+            collapsed += 1
+            continue
+        rows += [
+            row(destination.id, "post", post_key(p.id, destination.id, "post", p.version), now, p)
+            for p in wanted
+        ]
+    inserted = await insert_new(session, rows)
+    return AnnounceReport(len(fresh), len(due) - len(fresh), inserted, collapsed)
+
+
+async def queue_edits(session: AsyncSession, now: datetime, delete_removed: bool) -> tuple[int, int]:
+    """Queue edits for sent posts whose transmission changed, and deletes for removed posts."""
+    latest_sent = (
+        select(Delivery, PostRow)
+        .join(PostRow, PostRow.id == Delivery.post_id)
+        .where(Delivery.kind == "post", Delivery.status == "sent")
+        .where(Delivery.post_version < PostRow.version)
+    )
+    edits: list[dict[str, Any]] = []
+    deletes: list[dict[str, Any]] = []
+    for delivery, post in (await session.execute(latest_sent)).all():
+        # Point the sent row at the new version, so the next change is measured from it.
+        delivery.post_version = post.version
+        ids = {"message_ids": delivery.message_ids}
+        edits.append(
+            row(
+                delivery.destination_id,
+                "edit",
+                post_key(post.id, delivery.destination_id, "edit", post.version),
+                now,
+                post,
+                ids,
+            )  # fmt: skip
+        )
+    if delete_removed:
+        removed = (
+            select(Delivery, PostRow)
+            .join(PostRow, PostRow.id == Delivery.post_id)
+            .where(Delivery.kind == "post", Delivery.status == "sent", PostRow.state == "removed")
+        )
+        for delivery, post in (await session.execute(removed)).all():
+            delivery.status = "deleted"
+            ids = {"message_ids": delivery.message_ids}
+            key = post_key(post.id, delivery.destination_id, "delete", post.version)
+            deletes.append(row(delivery.destination_id, "delete", key, now, post, ids))
+    return await insert_new(session, edits), await insert_new(session, deletes)
+
+
+async def backfill(session: AsyncSession, now: datetime, count: int) -> int:
+    """Send the newest `count` published posts to every instant destination, once."""
+    posts = (
+        await session.execute(newest_first(select(PostRow).where(published(now))).limit(count))
+    ).scalars()
+    chosen = list(posts)
+    rows = [
+        row(d.id, "post", post_key(p.id, d.id, "post", p.version), now, p)
+        for d in await active_instant(session)
+        for p in reversed(chosen)
+        if matches(d, p.category)
+    ]
+    return await insert_new(session, rows)
+
+
+async def queue_digest(
+    session: AsyncSession, destination: Destination, scheduled: datetime, now: datetime, limit: int
+) -> bool:
+    """Queue one LATEST UPDATES digest of posts published since the last one; nothing if none."""
+    since = destination.last_digest_at or destination.created_at
+    query = newest_first(
+        select(PostRow).where(
+            published(scheduled), PostRow.published_at > since, PostRow.published_at <= scheduled
+        )
+    )
+    posts = [p for p in (await session.execute(query)).scalars() if matches(destination, p.category)]
+    destination.last_digest_at = scheduled
+    if not posts:
+        return False
+    payload = {"post_ids": [p.id for p in posts[:limit]], "more": max(len(posts) - limit, 0)}
+    key = digest_key(destination.id, scheduled)
+    return await insert_new(session, [row(destination.id, "digest", key, now, payload=payload)]) == 1
+
+
+async def recover_in_flight(session: AsyncSession) -> int:
+    """Put rows left in 'sending' by a crash back in the queue (only the leader sends)."""
     result = await session.execute(
-        update(Delivery)
-        .where(Delivery.status == "sending", Delivery.next_attempt_at <= now)
-        .values(status="pending")
+        update(Delivery).where(Delivery.status == "sending").values(status="pending")
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int) -> Sequence[Delivery]:
-    """Mark up to `limit` due rows as 'sending' (with a lease) and return them, oldest first."""
+async def next_due(session: AsyncSession, platform: str) -> datetime | None:
+    """Return when the next pending delivery for `platform` becomes due."""
     query = (
-        select(Delivery)
-        .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
-        .order_by(Delivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        select(func.min(Delivery.next_attempt_at))
+        .join(Destination, Destination.id == Delivery.destination_id)
+        .where(Delivery.status == "pending", Destination.platform == platform, Destination.active.is_(True))
     )
-    rows = (await session.execute(query)).scalars().all()
-    for row in rows:
-        row.status = "sending"
-        row.attempts += 1
-        row.next_attempt_at = now + SENDING_LEASE
-    return rows
+    return (await session.execute(query)).scalar()

@@ -9,10 +9,10 @@ from typing import NamedTuple
 
 from pylatexenc.latex2text import fmt_math_text_style, get_default_latex_context_db
 
-# pylatexenc's own parser costs about 0.1 ms per ten characters of source and flattens the
-# structure we need (`\sum_{i=1}^N` comes out as the ambiguous `∑_i=1^N`), so the small math
-# subset is tokenised here; pylatexenc supplies the symbol table and the math alphabets.
-# Building its table is the slow part, hence once per process.
+# pylatexenc's own parser takes ~0.3 ms for a 40-character formula and flattens the structure
+# we need (`\sum_{i=1}^N` comes out as the ambiguous `∑_i=1^N`), so the small math subset is
+# tokenised here; pylatexenc supplies the symbol table and the math alphabets. Building its
+# table is the slow part, hence once per process.
 _SYMBOL_DB = get_default_latex_context_db()
 
 _MAX_INLINE = 80  # longer than this, an inline formula swamps a ~350-character excerpt

@@ -64,8 +64,8 @@ MARKUP = st.sampled_from(
     ]
 )  # fmt: skip
 WHITESPACE = st.sampled_from(
-    [" ", "\n", "\r\n", "\r", "\t", "\v", "\f", "\x85", "\xa0", "\u2028", "\u2029", "\u3000", "\u200b", "\u2800",
-     "\u180e", "\u202e", "\ufeff", "\ufffc"]
+    [" ", "\n", "\r\n", "\r", "\t", "\v", "\f", "\x85", "\xa0", "\u2028", "\u2029", "\u3000", "\u200b",
+     "\u2800", "\u180e", "\u202e", "\ufeff", "\ufffc"]
 )  # fmt: skip
 CONTROL = st.characters(max_codepoint=0x1F) | st.sampled_from(["\x7f", "\x80", "\x9f"])
 FRAGMENT = st.one_of(
@@ -102,11 +102,11 @@ LINE = st.one_of(BLANK, MIXED, ESCAPABLE, REPEATED)
 
 # Hosts that look almost right: empty, only punctuation, invisible characters, IDNs, ports, brackets.
 HOST_CHARS = st.sampled_from(
-    list("abcxyz019.-_:@[]?#%/\\") + ["例", "中", "\u200b", "\u2800", "\ufffc", "\u180e", "\u202e", "\xa0"]
+    [*"abcxyz019.-_:@[]?#%/\\", "例", "中", "\u200b", "\u2800", "\ufffc", "\u180e", "\u202e", "\xa0"]
 )
 HOSTS = st.one_of(
-    st.sampled_from(["example.com", "blog.example.org", "例子.中国", "xn--fsqu00a.xn--fiqs8s", "127.0.0.1:8080",
-                     "[::1]", "", "user:pw@host", ":80", "@", "?", "#", "[x"]),
+    st.sampled_from(["example.com", "blog.example.org", "例子.中国", "xn--fsqu00a.xn--fiqs8s",
+                     "127.0.0.1:8080", "[::1]", "", "user:pw@host", ":80", "@", "?", "#", "[x"]),
     st.text(HOST_CHARS, max_size=12),
 )  # fmt: skip
 URL_TAIL = st.one_of(

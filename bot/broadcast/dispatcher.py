@@ -1,0 +1,288 @@
+"""Drain one platform's outbox: paced before sending, concurrent, each outcome recorded once
+the platform has confirmed it. A slow or rate-limited chat never holds the others back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.broadcast.outbox import next_due
+from bot.broadcast.pacing import Pacer
+from bot.broadcast.platform import (
+    DestinationGone,
+    DestinationMoved,
+    Platform,
+    RetryAfter,
+    RetryLater,
+    SendError,
+    Target,
+)
+from bot.broadcast.recorder import Outcome, Recorder
+from bot.clock import Clock
+from bot.content.models import Lang, LatestPage, View
+from bot.store.models import Delivery, Destination, PostRow
+from bot.store.posts import published, to_transmission
+
+log = logging.getLogger(__name__)
+SENDING_LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    """Knobs of the engine; defaults suit Telegram's and Discord's published limits."""
+
+    concurrency: int = 8
+    batch: int = 400
+    max_attempts: int = 8
+    backoff_base: float = 2.0
+    backoff_cap: float = 600.0
+    idle_poll: float = 5.0
+    lang: Lang = "zh"
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """A claimed delivery with everything needed to send it."""
+
+    delivery_id: int
+    kind: str
+    post_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+    destination_id: int
+    target: Target
+    language: Lang
+
+
+def backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:
+    """Exponential backoff with jitter, so retries of many rows don't align."""
+    return rng.uniform(0.5, 1.0) * min(cap, base * 2.0 ** max(attempt - 1, 0))
+
+
+class Dispatcher:
+    """Send one platform's due deliveries within its limits."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        platform: Platform,
+        pacer: Pacer,
+        clock: Clock,
+        settings: EngineSettings | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.platform = platform
+        self._pacer = pacer
+        self._clock = clock
+        self._settings = settings or EngineSettings()
+        self._rng = rng or random.Random()
+        self._recorder = Recorder(sessions)
+        self._busy: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self.sent = 0
+
+    def wake(self) -> None:
+        """Look for work now (new deliveries were queued)."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send until `stop` is set, then finish the sends in flight and return."""
+        try:
+            while not stop.is_set():
+                next_time = await self.step()
+                delay = self._settings.idle_poll if next_time is None else next_time - self._now()
+                self._wake.clear()
+                if delay > 0:
+                    waiter = asyncio.ensure_future(self._wake.wait())
+                    stopper = asyncio.ensure_future(stop.wait())
+                    await asyncio.wait({waiter, stopper}, timeout=min(delay, self._settings.idle_poll),
+                                       return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                    waiter.cancel()
+                    stopper.cancel()
+        finally:
+            await self.settle()
+
+    async def settle(self) -> None:
+        """Wait for every send in flight to finish and be recorded."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._recorder.flush()
+
+    async def drain(self) -> int:
+        """Send everything that may go now (tests and one-shot runs); return how many were sent."""
+        before = self.sent
+        while True:
+            await self.step()
+            if not self._tasks:
+                break
+            await self.settle()
+        return self.sent - before
+
+    def _now(self) -> float:
+        return self._clock.now().timestamp()
+
+    async def step(self) -> float | None:
+        """Start every send the limits allow now; return when to look again (None: when woken)."""
+        free = self._settings.concurrency - len(self._tasks)
+        if free <= 0:
+            return None
+        now = self._clock.now()
+        jobs, next_time = await self._choose(now, free)
+        if jobs:
+            await self._claim(jobs, now)
+            for job in jobs:
+                task = asyncio.get_running_loop().create_task(self._send(job))
+                self._tasks.add(task)
+                task.add_done_callback(self._done)
+            return now.timestamp()  # there may be more we can start right away
+        if next_time is None:
+            async with self._sessions() as session:
+                due = await next_due(session, self.platform.name)
+            next_time = due.timestamp() if due is not None and due > now else None
+        return next_time
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._wake.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("send task crashed", exc_info=task.exception())
+
+    async def _choose(self, now: datetime, free: int) -> tuple[list[_Job], float | None]:
+        query = (
+            select(Delivery, Destination)
+            .join(Destination, Destination.id == Delivery.destination_id)
+            .where(
+                Delivery.status == "pending",
+                Delivery.next_attempt_at <= now,
+                Destination.platform == self.platform.name,
+                Destination.active.is_(True),
+            )
+            .order_by(Delivery.id)
+            .limit(self._settings.batch)
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).all()
+        jobs: list[_Job] = []
+        taken: set[int] = set()
+        next_time: float | None = None
+        instant = now.timestamp()
+        for delivery, destination in rows:
+            if destination.id in self._busy or destination.id in taken:
+                continue  # one message at a time per chat keeps their order
+            group = destination.kind != "private"
+            ready = self._pacer.earliest(destination.chat_id, group, instant)
+            if ready > instant:
+                next_time = ready if next_time is None else min(next_time, ready)
+                if self._pacer.overall_earliest(instant) > instant:
+                    break  # the platform-wide limit is spent: nothing else can go either
+                continue
+            self._pacer.record(destination.chat_id, group, instant)
+            taken.add(destination.id)
+            lang: Lang = "en" if destination.language == "en" else self._settings.lang
+            target = Target(destination.chat_id, destination.thread_id, destination.silent)
+            jobs.append(_Job(delivery.id, delivery.kind, delivery.post_id, dict(delivery.payload),
+                             delivery.attempts + 1, destination.id, target, lang))  # fmt: skip
+            if len(jobs) >= free:
+                break
+        return jobs, next_time
+
+    async def _claim(self, jobs: list[_Job], now: datetime) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_([job.delivery_id for job in jobs]))
+                .values(status="sending", attempts=Delivery.attempts + 1, next_attempt_at=now + SENDING_LEASE)
+            )
+        self._busy.update(job.destination_id for job in jobs)
+
+    async def _view(self, job: _Job) -> View | None:
+        async with self._sessions() as session:
+            if job.kind in ("post", "edit") and job.post_id is not None:
+                post = await session.get(PostRow, job.post_id)
+                return to_transmission(post) if post is not None else None
+            if job.kind in ("digest", "collapse"):
+                ids = [int(i) for i in job.payload.get("post_ids", [])]
+                rows = (await session.execute(
+                    select(PostRow).where(PostRow.id.in_(ids), published(self._clock.now()))
+                )).scalars().all()  # fmt: skip
+                order = {post_id: index for index, post_id in enumerate(ids)}
+                items = tuple(to_transmission(r) for r in sorted(rows, key=lambda r: order[r.id]))
+                more = int(job.payload.get("more", 0))
+                return LatestPage(items, 1, 1, len(items) + more, job.language, per_page=max(len(items), 1),
+                                  more=more)  # fmt: skip
+        return None
+
+    async def _send(self, job: _Job) -> None:
+        try:
+            outcome = await self._attempt(job)
+        except Exception as exc:  # a bug in a renderer or adapter must not lose the row
+            log.exception("unexpected error sending delivery %s", job.delivery_id)
+            outcome = Outcome(job.delivery_id, job.destination_id, "retry", error=f"internal error: {exc!r}",
+                              next_attempt_at=self._clock.now() + timedelta(seconds=60))  # fmt: skip
+        try:
+            await self._recorder.record(outcome)
+        finally:
+            self._busy.discard(job.destination_id)
+        if outcome.status == "sent":
+            self.sent += 1
+
+    async def _attempt(self, job: _Job) -> Outcome:
+        now = self._clock.now
+        try:
+            if job.kind == "delete":
+                await self.platform.delete(job.target, [str(i) for i in job.payload.get("message_ids", [])])
+                return Outcome(job.delivery_id, job.destination_id, "sent", sent_at=now())
+            view = await self._view(job)
+            if view is None:
+                return Outcome(
+                    job.delivery_id, job.destination_id, "failed", error="post no longer published"
+                )
+            if job.kind == "edit":
+                await self.platform.edit(
+                    job.target, [str(i) for i in job.payload.get("message_ids", [])], view
+                )
+                return Outcome(job.delivery_id, job.destination_id, "sent", sent_at=now())
+            ids = await self.platform.send(job.target, view)
+            return Outcome(job.delivery_id, job.destination_id, "sent", message_ids=ids, sent_at=now())
+        except SendError as exc:
+            return self._failure(job, exc)
+
+    def _failure(self, job: _Job, exc: SendError) -> Outcome:
+        now = self._clock.now()
+        log.warning("%s delivery %s failed: %s", self.platform.name, job.delivery_id, exc.reason)
+        when: datetime | None = None
+        if isinstance(exc, RetryAfter):
+            when = now + timedelta(seconds=exc.seconds)
+            if exc.everywhere:
+                self._pacer.pause(when.timestamp())
+            else:
+                self._pacer.block(job.target.chat_id, when.timestamp())
+            status = "retry"
+        elif isinstance(exc, RetryLater) and job.attempts < self._settings.max_attempts:
+            wait = backoff(job.attempts, self._settings.backoff_base, self._settings.backoff_cap, self._rng)
+            when, status = now + timedelta(seconds=wait), "retry"
+        elif isinstance(exc, DestinationMoved):
+            when, status = now, "moved"
+        elif isinstance(exc, DestinationGone):
+            status = "gone"
+        else:
+            status = "failed"  # bad message, or transient failures past the attempt limit
+        return Outcome(
+            job.delivery_id,
+            job.destination_id,
+            status,
+            error=exc.reason,
+            next_attempt_at=when,
+            new_chat_id=exc.new_chat_id if isinstance(exc, DestinationMoved) else None,
+            rate_limited=isinstance(exc, RetryAfter),
+        )

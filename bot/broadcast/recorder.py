@@ -1,0 +1,148 @@
+"""Record send outcomes with group commit: many concurrent results, one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.store.models import Delivery, Destination
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one delivery: sent, retry, failed, gone (disable), moved (new chat id)."""
+
+    delivery_id: int
+    destination_id: int
+    status: str
+    error: str | None = None
+    message_ids: list[str] = field(default_factory=list)
+    sent_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    new_chat_id: str | None = None
+    rate_limited: bool = False
+
+
+class Recorder:
+    """Write outcomes in batches; a sender waits until its own outcome is committed, so at most
+    one unrecorded send exists per concurrent sender at any moment (the crash-repeat bound).
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._queue: list[tuple[Outcome, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, outcome: Outcome) -> None:
+        """Queue an outcome and wait until it is committed."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((outcome, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write_all())
+        await future
+
+    async def flush(self) -> None:
+        """Wait until everything queued is committed."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+
+    async def _write_all(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                async with self._sessions.begin() as session:
+                    await apply(session, [outcome for outcome, _ in batch])
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(None)
+
+
+async def apply(session: AsyncSession, outcomes: list[Outcome]) -> None:
+    """Apply outcomes to deliveries and destinations in the caller's transaction."""
+    sent = [
+        {
+            "id": o.delivery_id,
+            "status": "sent",
+            "message_ids": o.message_ids or [],
+            "sent_at": o.sent_at,
+            "last_error": None,
+        }  # fmt: skip
+        for o in outcomes
+        if o.status == "sent" and o.message_ids
+    ]
+    done = [
+        {"id": o.delivery_id, "status": "sent", "sent_at": o.sent_at, "last_error": None}
+        for o in outcomes
+        if o.status == "sent" and not o.message_ids
+    ]
+    retry = [
+        {
+            "id": o.delivery_id,
+            "status": "pending",
+            "next_attempt_at": o.next_attempt_at,
+            "last_error": o.error,
+        }
+        for o in outcomes
+        if o.status in ("retry", "moved")
+    ]
+    failed = [
+        {"id": o.delivery_id, "status": "failed", "last_error": o.error}
+        for o in outcomes
+        if o.status in ("failed", "gone")
+    ]
+    for rows in (sent, done, retry, failed):
+        if rows:
+            await session.execute(update(Delivery), rows)
+    for outcome in outcomes:
+        if outcome.status == "gone":
+            await _disable(session, outcome)
+        elif outcome.status == "moved" and outcome.new_chat_id is not None:
+            await _move(session, outcome.destination_id, outcome.new_chat_id, outcome.error)
+
+
+async def _disable(session: AsyncSession, outcome: Outcome) -> None:
+    await session.execute(
+        update(Destination)
+        .where(Destination.id == outcome.destination_id)
+        .values(active=False, disabled_reason=outcome.error)
+    )
+    # Nothing more goes there: the other queued rows fail with the same reason.
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.destination_id == outcome.destination_id, Delivery.status == "pending")
+        .values(status="failed", last_error=f"destination disabled: {outcome.error}")
+    )
+
+
+async def _move(session: AsyncSession, destination_id: int, new_chat_id: str, reason: str | None) -> None:
+    destination = await session.get(Destination, destination_id)
+    if destination is None:
+        return
+    clash = (
+        await session.execute(
+            select(Destination).where(
+                Destination.platform == destination.platform,
+                Destination.chat_id == new_chat_id,
+                Destination.thread_id == destination.thread_id,
+            )
+        )
+    ).scalar()
+    if clash is not None and clash.id != destination.id:
+        # The new chat is subscribed already: keep that one, retire this, and send there instead.
+        destination.active, destination.disabled_reason = False, f"moved to {new_chat_id} ({reason})"
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.destination_id == destination.id, Delivery.status == "pending")
+            .values(status="failed", last_error=f"chat moved to {new_chat_id}, subscribed there already")
+        )
+        return
+    destination.chat_id = new_chat_id

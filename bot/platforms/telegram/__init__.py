@@ -1,0 +1,1 @@
+"""The Telegram platform, on python-telegram-bot."""

@@ -1,0 +1,156 @@
+"""Send, edit and delete transmissions on Telegram, mapping PTB's errors for the engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, timedelta, tzinfo
+from typing import Any, TypeVar
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.broadcast import platform
+from bot.broadcast.platform import Target
+from bot.content.models import View
+from bot.content.render.telegram import TelegramMessage, render_view
+
+T = TypeVar("T")
+
+# Descriptions that mean the chat is out of reach for good (PTB lower-cases after "Bad Request: ").
+_GONE = ("chat not found", "message thread not found", "topic_closed", "topic closed", "not enough rights",
+         "have no rights", "need administrator rights", "chat_write_forbidden", "group chat was deleted")  # fmt: skip
+_ALREADY_DONE = ("message is not modified", "message to delete not found", "message can't be deleted")
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def call_mapped(action: Callable[[], Awaitable[T]]) -> T:
+    """Run a Bot API call, turning PTB exceptions into the engine's failure types."""
+    try:
+        return await action()
+    except RetryAfter as exc:
+        raise platform.RetryAfter(_seconds(exc.retry_after)) from None
+    except ChatMigrated as exc:
+        raise platform.DestinationMoved(str(exc.new_chat_id)) from None
+    except Forbidden as exc:
+        raise platform.DestinationGone(exc.message) from None
+    except InvalidToken as exc:
+        # A revoked token needs an operator; retrying slowly keeps the queue intact meanwhile.
+        raise platform.RetryLater(f"Telegram refused the bot token: {type(exc).__name__}") from None
+    except BadRequest as exc:  # before NetworkError: BadRequest subclasses it
+        text = exc.message.lower()
+        if any(marker in text for marker in _GONE):
+            raise platform.DestinationGone(exc.message) from None
+        raise platform.BadMessage(exc.message) from None
+    except NetworkError as exc:  # TimedOut, 5xx, connection errors
+        raise platform.RetryLater(exc.message or type(exc).__name__) from None
+    except TelegramError as exc:
+        raise platform.RetryLater(exc.message) from None
+
+
+def _keyboard(message: TelegramMessage) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    rows = [
+        [InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in message.buttons
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def _thread(target: Target) -> int | None:
+    return int(target.thread_id) if target.thread_id else None
+
+
+def _chat(target: Target) -> int | str:
+    return int(target.chat_id) if target.chat_id.lstrip("-").isdigit() else target.chat_id
+
+
+class TelegramSender:
+    """The Telegram side of the platform protocol."""
+
+    name = "telegram"
+
+    def __init__(self, bot: Bot, zone: tzinfo = UTC) -> None:
+        self.bot = bot
+        self._zone = zone
+
+    async def send(self, target: Target, view: View) -> list[str]:
+        """Send a view as a message, or as a photo with a caption when it has a cover."""
+        message = render_view(view, self._zone)
+        common: dict[str, Any] = {
+            "chat_id": _chat(target),
+            "message_thread_id": _thread(target),
+            "disable_notification": target.silent,
+            "parse_mode": "HTML",
+            "reply_markup": _keyboard(message),
+        }
+        sent: Message
+        if message.photo is not None:
+            photo = message.photo
+            sent = await call_mapped(lambda: self.bot.send_photo(photo=photo, caption=message.html, **common))
+        else:
+            preview = LinkPreviewOptions(**message.link_preview)
+            sent = await call_mapped(
+                lambda: self.bot.send_message(text=message.html, link_preview_options=preview, **common)
+            )
+        return [str(sent.message_id)]
+
+    async def edit(self, target: Target, message_ids: list[str], view: View) -> None:
+        """Edit the sent message in place: its text, or its caption for a photo."""
+        message = render_view(view, self._zone)
+        ids: dict[str, Any] = {"chat_id": _chat(target), "message_id": int(message_ids[0])}
+        markup = _keyboard(message)
+        try:
+            if message.photo is not None:
+                await call_mapped(
+                    lambda: self.bot.edit_message_caption(
+                        caption=message.html, parse_mode="HTML", reply_markup=markup, **ids
+                    )
+                )
+            else:
+                preview = LinkPreviewOptions(**message.link_preview)
+                await call_mapped(
+                    lambda: self.bot.edit_message_text(
+                        text=message.html,
+                        parse_mode="HTML",
+                        link_preview_options=preview,
+                        reply_markup=markup,
+                        **ids,
+                    )
+                )
+        except platform.BadMessage as exc:
+            if not any(marker in exc.reason.lower() for marker in _ALREADY_DONE):
+                raise
+
+    async def delete(self, target: Target, message_ids: list[str]) -> None:
+        """Delete sent messages; ones already gone count as deleted."""
+        for message_id in message_ids:
+            try:
+                await call_mapped(
+                    lambda: self.bot.delete_message(chat_id=_chat(target), message_id=int(message_id))
+                )
+            except platform.BadMessage as exc:
+                if not any(marker in exc.reason.lower() for marker in _ALREADY_DONE):
+                    raise
+
+
+@asynccontextmanager
+async def open_bot(token: str, base_url: str | None = None) -> AsyncIterator[Bot]:
+    """Open a PTB Bot (optionally against another Bot API server) and close it afterwards."""
+    kwargs: dict[str, Any] = {"token": token}
+    if base_url:
+        kwargs["base_url"] = base_url
+    bot = Bot(**kwargs)
+    async with bot:
+        yield bot

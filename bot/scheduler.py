@@ -1,0 +1,110 @@
+"""APScheduler jobs: the periodic scan, the file watcher, scheduled posts and digests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+
+log = logging.getLogger(__name__)
+WATCH_DEBOUNCE_MS = 150
+
+
+def last_fire(trigger: CronTrigger, after: datetime, now: datetime) -> datetime | None:
+    """Return the latest time the schedule fired in (after, now], or None if it did not."""
+    fired: datetime | None = None
+    probe = after + timedelta(seconds=1)
+    for _ in range(100_000):  # bounded: a per-minute schedule over two months
+        upcoming = trigger.get_next_fire_time(None, probe)
+        if upcoming is None or upcoming > now:
+            break
+        fired, probe = upcoming, upcoming + timedelta(seconds=1)
+    return fired
+
+
+def parse_schedule(spec: str, zone: str) -> CronTrigger:
+    """Turn `HH:MM` or a five-field cron expression into a trigger in `zone`; ValueError if bad."""
+    tz = ZoneInfo(zone)
+    spec = spec.strip()
+    if ":" in spec and " " not in spec:
+        hour, _, minute = spec.partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ValueError(f"bad time {spec!r}: use HH:MM, e.g. 09:30")
+        return CronTrigger(hour=int(hour), minute=int(minute), timezone=tz)
+    try:
+        return CronTrigger.from_crontab(spec, timezone=tz)
+    except ValueError as exc:
+        raise ValueError(f"bad cron expression {spec!r}: {exc}") from None
+
+
+class Jobs:
+    """Own the scheduler and the jobs the bot needs; everything runs in the bot's event loop."""
+
+    def __init__(self, tick: Callable[[], Awaitable[object]], scan_interval: float) -> None:
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._tick = tick
+        self._watcher: asyncio.Task[None] | None = None
+        self.scheduler.add_job(
+            tick, "interval", seconds=scan_interval, id="scan", max_instances=1, coalesce=True,
+            misfire_grace_time=None,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        """Start running jobs."""
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        """Stop the scheduler and the watcher."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def publish_at(self, moment: datetime | None) -> None:
+        """Run a cycle when the next scheduled post's time comes (overdue: at once)."""
+        if moment is None:
+            if self.scheduler.get_job("publish"):
+                self.scheduler.remove_job("publish")
+            return
+        self.scheduler.add_job(
+            self._tick, DateTrigger(run_date=moment), id="publish", replace_existing=True,
+            misfire_grace_time=None,
+        )  # fmt: skip
+
+    def sync_digests(self, wanted: dict[str, CronTrigger], check: Callable[[], Awaitable[object]]) -> None:
+        """Make the digest jobs match `wanted` (job id → trigger); each fire runs `check`."""
+        current = {job.id for job in self.scheduler.get_jobs() if job.id.startswith("digest:")}
+        for job_id in current - set(wanted):
+            self.scheduler.remove_job(job_id)
+        for job_id, trigger in wanted.items():
+            existing = self.scheduler.get_job(job_id)
+            if existing is not None and str(existing.trigger) == str(trigger):
+                continue
+            self.scheduler.add_job(
+                check, trigger, id=job_id, replace_existing=True, misfire_grace_time=None, coalesce=True
+            )
+
+    def watch(self, folder: Path) -> None:
+        """Trigger a cycle within about a second of a change under `folder`."""
+        self._watcher = asyncio.get_running_loop().create_task(self._watch(folder))
+
+    async def _watch(self, folder: Path) -> None:
+        from watchfiles import awatch
+
+        try:
+            async for _changes in awatch(folder, debounce=WATCH_DEBOUNCE_MS, step=50, recursive=True):
+                try:
+                    await self._tick()
+                except Exception:
+                    log.exception("scan after a file change failed")
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("file watcher stopped; the periodic scan goes on")

@@ -1,0 +1,475 @@
+"""A local fake Telegram Bot API server on 127.0.0.1 that answers like Telegram, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import re
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.telegram_html import TelegramHTMLError, check_callback_data, check_caption, check_message_text
+
+JSON = dict[str, Any]
+ChatId = int | str
+
+# Methods that post or change a message: only these count against flood limits.
+_COUNTED = frozenset({"sendmessage", "sendphoto", "editmessagetext", "editmessagecaption", "editmessagereplymarkup"})
+# PTB form-encodes strings as they are and only objects/arrays as JSON, so only these keys get decoded.
+_JSON_KEYS = frozenset({"reply_markup", "link_preview_options", "commands", "scope", "allowed_updates"})
+_NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are exactly the same"
+    " as a current content and reply markup of the message"
+)
+_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+_ADMIN_RIGHTS = (
+    "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+    "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories",
+    "can_post_messages", "can_edit_messages", "can_pin_messages",
+)  # fmt: skip
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status ``code`` and Telegram's ``{"ok": false, ...}`` envelope."""
+
+    def __init__(self, code: int, description: str, parameters: JSON | None = None) -> None:
+        super().__init__(description)
+        self.code, self.description, self.parameters = code, description, parameters
+
+    def body(self) -> JSON:
+        """Return the JSON body Telegram sends with this error."""
+        out: JSON = {"ok": False, "error_code": self.code, "description": self.description}
+        return out | {"parameters": self.parameters} if self.parameters else out
+
+
+def _bad(description: str) -> ApiError:
+    return ApiError(400, f"Bad Request: {description}")
+
+
+@dataclass
+class SentMessage:
+    """A message as it now stands in a chat; ``text`` is what users see (caption for photos), ``raw`` as sent."""
+
+    message_id: int
+    chat_id: int
+    date: int
+    text: str
+    raw: str
+    parse_mode: str | None
+    entities: list[tuple[str, int, int]] = field(default_factory=list)
+    photo: str | None = None
+    reply_markup: JSON | None = None
+    link_preview_options: JSON | None = None
+    message_thread_id: int | None = None
+    edit_date: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One API call as the fake received it."""
+
+    method: str
+    params: JSON
+    time: float
+    status: int
+
+
+class FakeTelegram:
+    """Fake Bot API: validates like Telegram, enforces flood limits on an injected clock, scripts failures."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "123456:TEST-token",
+        enforce_limits: bool = True,
+        per_chat_per_s: float = 1,
+        per_group_per_min: int = 20,
+        global_per_s: int = 30,
+        clock: Callable[[], float] = time.monotonic,
+        strict_html: bool = True,
+    ) -> None:
+        self.token, self.enforce_limits, self.strict_html = token, enforce_limits, strict_html
+        self.per_chat_per_s, self.per_group_per_min, self.global_per_s = per_chat_per_s, per_group_per_min, global_per_s
+        self.bot_id = int(token.partition(":")[0]) if token.partition(":")[0].isdigit() else 1
+        self.messages: dict[int, list[SentMessage]] = {}
+        self.requests: list[RecordedRequest] = []
+        self.rate_limited = 0
+        self.admins: dict[int, set[int]] = {}  # chat id -> user ids getChatMember reports as administrators
+        self.channels: set[int] = set()  # negative ids that are channels; other negative ids are supergroups
+        self.usernames: dict[str, int] = {}  # "@name" -> chat id; any other string chat_id is "chat not found"
+        self.commands: dict[str, list[JSON]] = {}
+        self.port = 0
+        self._clock = clock
+        self._scripted: dict[ChatId, deque[ApiError]] = {}
+        self._blocked: dict[ChatId, str] = {}
+        self._migrated: dict[ChatId, int] = {}
+        self._updates: list[JSON] = []
+        self._next_update_id = 1
+        self._update_pushed = asyncio.Event()
+        self._last_id: dict[int, int] = {}
+        self._sent_all: deque[float] = deque()
+        self._sent: dict[int, deque[float]] = {}
+        self._runner: web.AppRunner | None = None
+        self._methods: dict[str, Callable[[JSON], Any]] = {
+            "getme": lambda p: self._me(), "deletewebhook": lambda p: True, "close": lambda p: True,
+            "logout": lambda p: True, "answercallbackquery": self._answer_callback, "getchat": self._get_chat,
+            "getchatmember": self._get_chat_member, "setmycommands": self._set_commands,
+            "getmycommands": lambda p: self.commands.get(self._scope(p), []),
+            "deletemycommands": lambda p: self.commands.pop(self._scope(p), True) and True,
+            "sendmessage": self._send_message, "sendphoto": self._send_photo, "editmessagetext": self._edit_text,
+            "editmessagecaption": self._edit_caption, "editmessagereplymarkup": self._edit_markup,
+            "deletemessage": self._delete,
+        }  # fmt: skip
+
+    @property
+    def base_url(self) -> str:
+        """URL to hand to ``Bot(base_url=...)``; PTB appends ``{token}/{method}``."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def start(self) -> None:
+        """Listen on a free port of 127.0.0.1."""
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        """Release pending long polls and shut the server down."""
+        self._update_pushed.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeTelegram:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    # --- scripting -------------------------------------------------------------------------------------------
+    def fail_next(
+        self, chat_id: ChatId, *, error_code: int, description: str, parameters: JSON | None = None, times: int = 1
+    ) -> None:
+        """Answer the next ``times`` message calls for this chat with this error."""
+        queue = self._scripted.setdefault(self._key(chat_id), deque())
+        queue.extend(ApiError(error_code, description, parameters) for _ in range(times))
+
+    def block(self, chat_id: ChatId, description: str = "Forbidden: bot was blocked by the user") -> None:
+        """Answer every later message call for this chat with 403."""
+        self._blocked[self._key(chat_id)] = description
+
+    def migrate(self, chat_id: ChatId, new_chat_id: int) -> None:
+        """Make this group a supergroup: later message calls to the old id get 400 with migrate_to_chat_id."""
+        self._migrated[self._key(chat_id)] = new_chat_id
+
+    def fail_with_5xx(self, chat_id: ChatId, times: int = 1) -> None:
+        """Answer the next ``times`` message calls for this chat with 502 Bad Gateway."""
+        self.fail_next(chat_id, error_code=502, description="Bad Gateway", times=times)
+
+    def push_update(self, update: JSON) -> None:
+        """Queue an update for getUpdates, numbering it when it has no update_id."""
+        update = {"update_id": self._next_update_id} | update
+        self._next_update_id = max(self._next_update_id, int(update["update_id"])) + 1
+        self._updates.append(update)
+        self._update_pushed.set()
+
+    # --- plumbing ----------------------------------------------------------------------------------------
+    async def _handle(self, request: web.Request) -> web.Response:
+        method, now = request.match_info["method"], self._clock()
+        params = await self._params(request)
+        try:
+            if request.match_info["token"] != self.token:
+                raise ApiError(401, "Unauthorized")
+            handler = self._methods.get(method.lower())  # Telegram matches method names case-insensitively
+            if handler is None and method.lower() != "getupdates":
+                raise ApiError(404, "Not Found")
+            result = await self._get_updates(params) if handler is None else handler(params)
+            status, body = 200, {"ok": True, "result": result}
+        except ApiError as error:
+            status, body = error.code, error.body()
+            self.rate_limited += status == 429
+        self.requests.append(RecordedRequest(method, params, now, status))
+        return web.json_response(body, status=status)
+
+    async def _params(self, request: web.Request) -> JSON:
+        params: JSON = dict(request.query)
+        if request.content_type == "application/json":
+            with contextlib.suppress(ValueError):
+                body = await request.json()
+                params |= body if isinstance(body, dict) else {}
+            return params
+        for key, value in (await request.post()).items():
+            if isinstance(value, web.FileField):
+                params[key] = value.filename  # an upload: its name is all a test needs
+            elif isinstance(value, bytes):
+                params[key] = value.decode()
+            elif key in _JSON_KEYS:
+                try:
+                    params[key] = json.loads(value)
+                except ValueError:
+                    params[key] = value  # left as a string so validation refuses it like Telegram
+            else:
+                params[key] = value
+        return params
+
+    def _key(self, chat_id: object) -> ChatId:
+        text = str(chat_id).strip()
+        if re.fullmatch(r"-?\d+", text):
+            return int(text)
+        return self.usernames.get(text, text)
+
+    def _chat(self, params: JSON) -> int:
+        if params.get("chat_id") in (None, ""):
+            raise _bad("chat_id is empty")
+        chat = self._key(params["chat_id"])
+        if isinstance(chat, str) or chat == 0:
+            raise _bad("chat not found")
+        return chat
+
+    def _target(self, params: JSON) -> int:
+        """Resolve chat_id for a message call and apply scripted failures: one-shots, then migrate, then block."""
+        chat = self._chat(params)
+        if queue := self._scripted.get(chat):
+            raise queue.popleft()
+        if chat in self._migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._migrated[chat]},
+            )
+        if chat in self._blocked:
+            raise ApiError(403, self._blocked[chat])
+        return chat
+
+    @staticmethod
+    def _int(params: JSON, key: str, missing: str) -> int:
+        try:
+            return int(params[key])
+        except (KeyError, TypeError, ValueError):
+            raise _bad(missing) from None
+
+    def _throttle(self, chat: int) -> None:
+        """Raise 429 if one more message would exceed a sliding window; otherwise count it."""
+        if not self.enforce_limits:
+            return
+        now = self._clock()
+        rate = self.per_chat_per_s
+        per_chat, chat_window = (int(rate), 1.0) if rate >= 1 else (1, 1 / rate)  # 0.5/s = one per 2 s
+        mine = self._sent.setdefault(chat, deque())
+        for times, keep in ((self._sent_all, 1.0), (mine, max(60.0, chat_window))):
+            while times and times[0] <= now - keep:
+                times.popleft()
+        limits = [(self._sent_all, self.global_per_s, 1.0), (mine, per_chat, chat_window)]
+        if chat < 0:  # groups and channels: also N per minute
+            limits.append((mine, self.per_group_per_min, 60.0))
+        wait = 0.0
+        for times, limit, window in limits:
+            recent = [t for t in times if t > now - window]
+            if len(recent) >= limit:  # the window frees when its limit-th newest send ages out
+                wait = max(wait, recent[-limit] + window - now)
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            raise ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+        self._sent_all.append(now)
+        mine.append(now)
+
+    def _judge(self, check: Callable[[str], object], value: str) -> None:
+        try:
+            check(value)
+        except TelegramHTMLError as error:
+            if self.strict_html or not error.telegram_accepts:
+                raise ApiError(400, error.description) from None
+
+    def _text(self, params: JSON, key: str) -> tuple[str, str, str | None, list[tuple[str, int, int]]]:
+        """Validate ``text``/``caption``; return (visible text, raw, parse_mode, entities)."""
+        raw, mode = str(params.get(key) or ""), str(params.get("parse_mode") or "") or None
+        caption = key == "caption"
+        if mode is not None and mode.lower() not in ("html", "markdownv2"):
+            raise _bad("unsupported parse_mode")
+        if mode is not None and mode.lower() == "html":
+            try:
+                parsed = check_caption(raw) if caption else check_message_text(raw)
+                return parsed.text, raw, mode, parsed.entities
+            except TelegramHTMLError as error:
+                if self.strict_html or not error.telegram_accepts:
+                    raise ApiError(400, error.description) from None
+                return raw, raw, mode, []  # Telegram would take it; the visible text is approximated by raw
+        # Plain text and MarkdownV2 (not parsed here, so markup counts towards the limit: a bit stricter).
+        if len(raw.encode()) > 1 << 15:
+            raise _bad("text is too long")
+        if not caption and not raw.strip():
+            raise _bad("message text is empty")
+        if len(raw) > (1024 if caption else 4096):
+            raise _bad("message caption is too long" if caption else "message is too long")
+        return raw, raw, mode, []
+
+    def _markup(self, params: JSON) -> JSON | None:
+        markup = params.get("reply_markup")
+        if markup is None:
+            return None
+        rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else None
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            raise _bad("can't parse reply keyboard markup JSON object")
+        for button in (button for row in rows for button in row):
+            if isinstance(button, dict) and "callback_data" in button:
+                self._judge(check_callback_data, str(button["callback_data"]))
+        return dict(markup)
+
+    def _preview(self, params: JSON) -> JSON | None:
+        options = params.get("link_preview_options")
+        if options is not None and not isinstance(options, dict):
+            raise _bad("can't parse link preview options JSON object")
+        return options
+
+    def _find(self, chat: int, params: JSON, not_found: str) -> SentMessage:
+        message_id = self._int(params, "message_id", "message identifier is not specified")
+        for message in self.messages.get(chat, []):
+            if message.message_id == message_id:
+                return message
+        raise _bad(not_found)
+
+    # --- objects -------------------------------------------------------------------------------------------
+    def _me(self) -> JSON:
+        return {"id": self.bot_id, "is_bot": True, "first_name": "Fake Bot", "username": "fake_bot",
+                "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}  # fmt: skip
+
+    def _chat_object(self, chat: int) -> JSON:
+        if chat > 0:
+            return {"id": chat, "type": "private", "first_name": f"User {chat}"}
+        return {"id": chat, "type": "channel" if chat in self.channels else "supergroup", "title": f"Chat {chat}"}
+
+    def _message_object(self, message: SentMessage) -> JSON:
+        chat = self._chat_object(message.chat_id)
+        out: JSON = {"message_id": message.message_id, "date": message.date, "chat": chat}
+        out |= {"sender_chat": chat} if chat["type"] == "channel" else {"from": self._me()}
+        if message.photo is None:
+            out["text"] = message.text
+        else:
+            out["photo"] = [{"file_id": f"photo-{message.chat_id}-{message.message_id}",
+                             "file_unique_id": f"u{message.message_id}", "width": 1280, "height": 720}]  # fmt: skip
+            out |= {"caption": message.text} if message.text else {}
+        optional = {"reply_markup": message.reply_markup, "link_preview_options": message.link_preview_options,
+                    "message_thread_id": message.message_thread_id, "edit_date": message.edit_date}  # fmt: skip
+        out |= {key: value for key, value in optional.items() if value is not None}
+        return out | {"is_topic_message": True} if message.message_thread_id else out
+
+    # --- methods -------------------------------------------------------------------------------------------
+    async def _get_updates(self, params: JSON) -> list[JSON]:
+        offset = int(params.get("offset") or 0)
+        limit, timeout = int(params.get("limit") or 100), float(params.get("timeout") or 0)
+        if offset > 0:  # asking from `offset` confirms (forgets) every earlier update, as Telegram does
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates and timeout > 0:
+            self._update_pushed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._update_pushed.wait(), min(timeout, 1.0))  # cap long polls at 1 s
+        return self._updates[:limit]
+
+    def _scope(self, params: JSON) -> str:
+        return json.dumps([params.get("scope") or {"type": "default"}, params.get("language_code") or ""])
+
+    def _set_commands(self, params: JSON) -> bool:
+        commands = params.get("commands")
+        if not isinstance(commands, list) or not all(isinstance(c, dict) for c in commands):
+            raise _bad("can't parse commands JSON object")
+        if len(commands) > 100:
+            raise _bad("BOT_COMMANDS_TOO_MUCH")
+        if not all(_COMMAND.fullmatch(str(c.get("command", ""))) for c in commands):
+            raise _bad("BOT_COMMAND_INVALID")
+        self.commands[self._scope(params)] = commands
+        return True
+
+    def _answer_callback(self, params: JSON) -> bool:
+        if not params.get("callback_query_id"):
+            raise _bad("query is too old and response timeout expired or query ID is invalid")
+        return True
+
+    def _get_chat(self, params: JSON) -> JSON:
+        gifts = dict.fromkeys(("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
+                               "gifts_from_channels"), False)  # fmt: skip
+        chat = self._chat_object(self._chat(params))
+        return chat | {"accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
+
+    def _get_chat_member(self, params: JSON) -> JSON:
+        chat, user_id = self._chat(params), self._int(params, "user_id", "invalid user_id specified")
+        user = {"id": user_id, "is_bot": user_id == self.bot_id, "first_name": f"User {user_id}"}
+        if user_id not in self.admins.get(chat, set()):
+            return {"status": "member", "user": user}
+        rights = dict.fromkeys(_ADMIN_RIGHTS, True)
+        return {"status": "administrator", "user": user, "can_be_edited": False, "is_anonymous": False,
+                "can_promote_members": False} | rights  # fmt: skip
+
+    def _thread(self, params: JSON) -> int | None:
+        if params.get("message_thread_id") in (None, ""):
+            return None
+        thread = self._int(params, "message_thread_id", "message thread not found")
+        if thread == 1:  # the General topic must be addressed by omitting the id
+            raise _bad("message thread not found")
+        return thread
+
+    def _post(self, chat: int, params: JSON, key: str, photo: str | None) -> JSON:
+        thread = self._thread(params)
+        text, raw, mode, entities = self._text(params, key)
+        markup, preview = self._markup(params), self._preview(params)
+        self._throttle(chat)
+        self._last_id[chat] = message_id = self._last_id.get(chat, 0) + 1
+        message = SentMessage(message_id, chat, int(time.time()), text, raw, mode, entities, photo, markup,
+                              preview, thread)  # fmt: skip
+        self.messages.setdefault(chat, []).append(message)
+        return self._message_object(message)
+
+    def _send_message(self, params: JSON) -> JSON:
+        return self._post(self._target(params), params, "text", None)
+
+    def _send_photo(self, params: JSON) -> JSON:
+        chat = self._target(params)
+        if not params.get("photo"):
+            raise _bad("there is no photo in the request")
+        return self._post(chat, params, "caption", str(params["photo"]))
+
+    def _edit(self, params: JSON, key: str | None, wrong_kind: Callable[[SentMessage], bool], error: str) -> JSON:
+        """Shared editMessage*: validate, find, refuse wrong kind or no-op, count, apply."""
+        chat = self._target(params)
+        new = self._text(params, key) if key else None
+        markup = self._markup(params)
+        message = self._find(chat, params, "message to edit not found")
+        if wrong_kind(message):
+            raise _bad(error)
+        if (new is None or (new[0], new[3]) == (message.text, message.entities)) and markup == message.reply_markup:
+            raise ApiError(400, _NOT_MODIFIED)
+        self._throttle(chat)
+        if new is not None:
+            message.text, message.raw, message.parse_mode, message.entities = new
+        message.reply_markup, message.edit_date = markup, int(time.time())
+        return self._message_object(message)
+
+    def _edit_text(self, params: JSON) -> JSON:
+        return self._edit(params, "text", lambda m: m.photo is not None, "there is no text in the message to edit")
+
+    def _edit_caption(self, params: JSON) -> JSON:
+        return self._edit(params, "caption", lambda m: m.photo is None, "there is no caption in the message to edit")
+
+    def _edit_markup(self, params: JSON) -> JSON:
+        return self._edit(params, None, lambda m: False, "")
+
+    def _delete(self, params: JSON) -> bool:
+        chat = self._target(params)
+        message = self._find(chat, params, "message to delete not found")
+        self.messages[chat].remove(message)
+        return True
+
+
+AsyncFactory = Callable[[], Awaitable[FakeTelegram]]
