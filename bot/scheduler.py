@@ -52,9 +52,14 @@ class Jobs:
         self._tick = tick
         self._watcher: asyncio.Task[None] | None = None
         self.scheduler.add_job(
-            tick, "interval", seconds=scan_interval, id="scan", max_instances=1, coalesce=True,
+            tick,
+            "interval",
+            seconds=scan_interval,
+            id="scan",
+            max_instances=1,
+            coalesce=True,
             misfire_grace_time=None,
-        )  # fmt: skip
+        )
 
     def start(self) -> None:
         """Start running jobs."""
@@ -74,9 +79,12 @@ class Jobs:
                 self.scheduler.remove_job("publish")
             return
         self.scheduler.add_job(
-            self._tick, DateTrigger(run_date=moment), id="publish", replace_existing=True,
+            self._tick,
+            DateTrigger(run_date=moment),
+            id="publish",
+            replace_existing=True,
             misfire_grace_time=None,
-        )  # fmt: skip
+        )
 
     def sync_digests(self, wanted: dict[str, CronTrigger], check: Callable[[], Awaitable[object]]) -> None:
         """Make the digest jobs match `wanted` (job id → trigger); each fire runs `check`."""

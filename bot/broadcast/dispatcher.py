@@ -1,5 +1,6 @@
-"""Drain one platform's outbox: paced before sending, concurrent, each outcome recorded once
-the platform has confirmed it. A slow or rate-limited chat never holds the others back.
+"""Drain one platform's outbox: paced before sending, concurrent, recorded once confirmed.
+
+A slow or rate-limited chat never holds the others back.
 """
 
 from __future__ import annotations
@@ -105,8 +106,11 @@ class Dispatcher:
                 if delay > 0:
                     waiter = asyncio.ensure_future(self._wake.wait())
                     stopper = asyncio.ensure_future(stop.wait())
-                    await asyncio.wait({waiter, stopper}, timeout=min(delay, self._settings.idle_poll),
-                                       return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                    await asyncio.wait(
+                        {waiter, stopper},
+                        timeout=min(delay, self._settings.idle_poll),
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
                     waiter.cancel()
                     stopper.cancel()
         finally:
@@ -190,8 +194,18 @@ class Dispatcher:
             taken.add(destination.id)
             lang: Lang = "en" if destination.language == "en" else self._settings.lang
             target = Target(destination.chat_id, destination.thread_id, destination.silent)
-            jobs.append(_Job(delivery.id, delivery.kind, delivery.post_id, dict(delivery.payload),
-                             delivery.attempts + 1, destination.id, target, lang))  # fmt: skip
+            jobs.append(
+                _Job(
+                    delivery.id,
+                    delivery.kind,
+                    delivery.post_id,
+                    dict(delivery.payload),
+                    delivery.attempts + 1,
+                    destination.id,
+                    target,
+                    lang,
+                )
+            )
             if len(jobs) >= free:
                 break
         return jobs, next_time
@@ -212,14 +226,21 @@ class Dispatcher:
                 return to_transmission(post) if post is not None else None
             if job.kind in ("digest", "collapse"):
                 ids = [int(i) for i in job.payload.get("post_ids", [])]
-                rows = (await session.execute(
-                    select(PostRow).where(PostRow.id.in_(ids), published(self._clock.now()))
-                )).scalars().all()  # fmt: skip
+                rows = (
+                    (
+                        await session.execute(
+                            select(PostRow).where(PostRow.id.in_(ids), published(self._clock.now()))
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
                 order = {post_id: index for index, post_id in enumerate(ids)}
                 items = tuple(to_transmission(r) for r in sorted(rows, key=lambda r: order[r.id]))
                 more = int(job.payload.get("more", 0))
-                return LatestPage(items, 1, 1, len(items) + more, job.language, per_page=max(len(items), 1),
-                                  more=more)  # fmt: skip
+                return LatestPage(
+                    items, 1, 1, len(items) + more, job.language, per_page=max(len(items), 1), more=more
+                )
         return None
 
     async def _send(self, job: _Job) -> None:
@@ -227,8 +248,13 @@ class Dispatcher:
             outcome = await self._attempt(job)
         except Exception as exc:  # a bug in a renderer or adapter must not lose the row
             log.exception("unexpected error sending delivery %s", job.delivery_id)
-            outcome = Outcome(job.delivery_id, job.destination_id, "retry", error=f"internal error: {exc!r}",
-                              next_attempt_at=self._clock.now() + timedelta(seconds=60))  # fmt: skip
+            outcome = Outcome(
+                job.delivery_id,
+                job.destination_id,
+                "retry",
+                error=f"internal error: {exc!r}",
+                next_attempt_at=self._clock.now() + timedelta(seconds=60),
+            )
         try:
             await self._recorder.record(outcome)
         finally:

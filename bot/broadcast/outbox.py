@@ -1,5 +1,7 @@
-"""The outbox: decide what is due and write one delivery row per destination, in the caller's
-transaction, so that discovering a post and queueing its deliveries commit together.
+"""The outbox: decide what is due and write one delivery row per destination.
+
+Everything runs in the caller's transaction, so marking a post announced and queueing its
+deliveries commit together.
 """
 
 from __future__ import annotations
@@ -156,7 +158,7 @@ async def queue_edits(session: AsyncSession, now: datetime, delete_removed: bool
                 now,
                 post,
                 ids,
-            )  # fmt: skip
+            )
         )
     if delete_removed:
         removed = (

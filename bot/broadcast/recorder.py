@@ -28,8 +28,10 @@ class Outcome:
 
 
 class Recorder:
-    """Write outcomes in batches; a sender waits until its own outcome is committed, so at most
-    one unrecorded send exists per concurrent sender at any moment (the crash-repeat bound).
+    """Write outcomes in batches; each sender waits until its own outcome is committed.
+
+    So at most one unrecorded send exists per concurrent sender at any moment: the bound on
+    repeats after a crash.
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -75,7 +77,7 @@ async def apply(session: AsyncSession, outcomes: list[Outcome]) -> None:
             "message_ids": o.message_ids or [],
             "sent_at": o.sent_at,
             "last_error": None,
-        }  # fmt: skip
+        }
         for o in outcomes
         if o.status == "sent" and o.message_ids
     ]

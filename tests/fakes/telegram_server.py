@@ -4,30 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import math
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.telegram_html import TelegramHTMLError, check_callback_data, check_caption, check_message_text
+from tests.fakes.telegram_html import TelegramHTMLError, check_callback_data, check_caption
+from tests.fakes.telegram_html import check_message_text
 
 JSON = dict[str, Any]
 ChatId = int | str
 
-# Methods that post or change a message: only these count against flood limits.
-_COUNTED = frozenset({"sendmessage", "sendphoto", "editmessagetext", "editmessagecaption", "editmessagereplymarkup"})
 # PTB form-encodes strings as they are and only objects/arrays as JSON, so only these keys get decoded.
 _JSON_KEYS = frozenset({"reply_markup", "link_preview_options", "commands", "scope", "allowed_updates"})
 _NOT_MODIFIED = (
-    "Bad Request: message is not modified: specified new message content and reply markup are exactly the same"
-    " as a current content and reply markup of the message"
+    "Bad Request: message is not modified: specified new message content and reply markup are exactly"
+    " the same as a current content and reply markup of the message"
 )
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _ADMIN_RIGHTS = (
@@ -56,7 +56,7 @@ def _bad(description: str) -> ApiError:
 
 @dataclass
 class SentMessage:
-    """A message as it now stands in a chat; ``text`` is what users see (caption for photos), ``raw`` as sent."""
+    """A message as it now stands in a chat: ``text`` is what users see (photo caption), ``raw`` as sent."""
 
     message_id: int
     chat_id: int
@@ -97,14 +97,15 @@ class FakeTelegram:
         strict_html: bool = True,
     ) -> None:
         self.token, self.enforce_limits, self.strict_html = token, enforce_limits, strict_html
-        self.per_chat_per_s, self.per_group_per_min, self.global_per_s = per_chat_per_s, per_group_per_min, global_per_s
+        self.per_chat_per_s, self.per_group_per_min = per_chat_per_s, per_group_per_min
+        self.global_per_s = global_per_s
         self.bot_id = int(token.partition(":")[0]) if token.partition(":")[0].isdigit() else 1
         self.messages: dict[int, list[SentMessage]] = {}
         self.requests: list[RecordedRequest] = []
         self.rate_limited = 0
         self.admins: dict[int, set[int]] = {}  # chat id -> user ids getChatMember reports as administrators
         self.channels: set[int] = set()  # negative ids that are channels; other negative ids are supergroups
-        self.usernames: dict[str, int] = {}  # "@name" -> chat id; any other string chat_id is "chat not found"
+        self.usernames: dict[str, int] = {}  # "@name" -> chat id; other strings are "chat not found"
         self.commands: dict[str, list[JSON]] = {}
         self.port = 0
         self._clock = clock
@@ -122,11 +123,10 @@ class FakeTelegram:
             "getme": lambda p: self._me(), "deletewebhook": lambda p: True, "close": lambda p: True,
             "logout": lambda p: True, "answercallbackquery": self._answer_callback, "getchat": self._get_chat,
             "getchatmember": self._get_chat_member, "setmycommands": self._set_commands,
-            "getmycommands": lambda p: self.commands.get(self._scope(p), []),
-            "deletemycommands": lambda p: self.commands.pop(self._scope(p), True) and True,
-            "sendmessage": self._send_message, "sendphoto": self._send_photo, "editmessagetext": self._edit_text,
-            "editmessagecaption": self._edit_caption, "editmessagereplymarkup": self._edit_markup,
-            "deletemessage": self._delete,
+            "getmycommands": lambda p: self.commands.get(self._scope(p), []), "getupdates": self._get_updates,
+            "sendmessage": self._send_message, "sendphoto": self._send_photo, "deletemessage": self._delete,
+            "editmessagetext": self._edit_text, "editmessagecaption": self._edit_caption,
+            "editmessagereplymarkup": self._edit_markup,
         }  # fmt: skip
 
     @property
@@ -159,10 +159,11 @@ class FakeTelegram:
     ) -> None:
         await self.stop()
 
-    # --- scripting -------------------------------------------------------------------------------------------
+    # --- scripting ---
     def fail_next(
-        self, chat_id: ChatId, *, error_code: int, description: str, parameters: JSON | None = None, times: int = 1
-    ) -> None:
+        self, chat_id: ChatId, *, error_code: int, description: str, parameters: JSON | None = None,
+        times: int = 1,
+    ) -> None:  # fmt: skip
         """Answer the next ``times`` message calls for this chat with this error."""
         queue = self._scripted.setdefault(self._key(chat_id), deque())
         queue.extend(ApiError(error_code, description, parameters) for _ in range(times))
@@ -186,7 +187,7 @@ class FakeTelegram:
         self._updates.append(update)
         self._update_pushed.set()
 
-    # --- plumbing ----------------------------------------------------------------------------------------
+    # --- plumbing ---
     async def _handle(self, request: web.Request) -> web.Response:
         method, now = request.match_info["method"], self._clock()
         params = await self._params(request)
@@ -194,13 +195,15 @@ class FakeTelegram:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
             handler = self._methods.get(method.lower())  # Telegram matches method names case-insensitively
-            if handler is None and method.lower() != "getupdates":
+            if handler is None:
                 raise ApiError(404, "Not Found")
-            result = await self._get_updates(params) if handler is None else handler(params)
+            result = handler(params)
+            result = await result if inspect.isawaitable(result) else result  # only getUpdates waits
             status, body = 200, {"ok": True, "result": result}
         except ApiError as error:
             status, body = error.code, error.body()
-            self.rate_limited += status == 429
+            if status == 429:
+                self.rate_limited += 1
         self.requests.append(RecordedRequest(method, params, now, status))
         return web.json_response(body, status=status)
 
@@ -240,7 +243,7 @@ class FakeTelegram:
         return chat
 
     def _target(self, params: JSON) -> int:
-        """Resolve chat_id for a message call and apply scripted failures: one-shots, then migrate, then block."""
+        """Resolve chat_id of a message call and apply scripted failures: one-shots, migrate, then block."""
         chat = self._chat(params)
         if queue := self._scripted.get(chat):
             raise queue.popleft()
@@ -341,15 +344,16 @@ class FakeTelegram:
                 return message
         raise _bad(not_found)
 
-    # --- objects -------------------------------------------------------------------------------------------
+    # --- objects ---
     def _me(self) -> JSON:
-        return {"id": self.bot_id, "is_bot": True, "first_name": "Fake Bot", "username": "fake_bot",
-                "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}  # fmt: skip
+        flags = {"can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+        return {"id": self.bot_id, "is_bot": True, "first_name": "Fake Bot", "username": "fake_bot"} | flags
 
     def _chat_object(self, chat: int) -> JSON:
         if chat > 0:
             return {"id": chat, "type": "private", "first_name": f"User {chat}"}
-        return {"id": chat, "type": "channel" if chat in self.channels else "supergroup", "title": f"Chat {chat}"}
+        kind = "channel" if chat in self.channels else "supergroup"
+        return {"id": chat, "type": kind, "title": f"Chat {chat}"}
 
     def _message_object(self, message: SentMessage) -> JSON:
         chat = self._chat_object(message.chat_id)
@@ -358,15 +362,15 @@ class FakeTelegram:
         if message.photo is None:
             out["text"] = message.text
         else:
-            out["photo"] = [{"file_id": f"photo-{message.chat_id}-{message.message_id}",
-                             "file_unique_id": f"u{message.message_id}", "width": 1280, "height": 720}]  # fmt: skip
+            file_id = f"photo-{message.chat_id}-{message.message_id}"
+            out["photo"] = [{"file_id": file_id, "file_unique_id": file_id, "width": 1280, "height": 720}]
             out |= {"caption": message.text} if message.text else {}
-        optional = {"reply_markup": message.reply_markup, "link_preview_options": message.link_preview_options,
-                    "message_thread_id": message.message_thread_id, "edit_date": message.edit_date}  # fmt: skip
+        optional = {"reply_markup": message.reply_markup, "message_thread_id": message.message_thread_id,
+                    "link_preview_options": message.link_preview_options, "edit_date": message.edit_date}  # fmt: skip
         out |= {key: value for key, value in optional.items() if value is not None}
         return out | {"is_topic_message": True} if message.message_thread_id else out
 
-    # --- methods -------------------------------------------------------------------------------------------
+    # --- methods ---
     async def _get_updates(self, params: JSON) -> list[JSON]:
         offset = int(params.get("offset") or 0)
         limit, timeout = int(params.get("limit") or 100), float(params.get("timeout") or 0)
@@ -440,15 +444,16 @@ class FakeTelegram:
             raise _bad("there is no photo in the request")
         return self._post(chat, params, "caption", str(params["photo"]))
 
-    def _edit(self, params: JSON, key: str | None, wrong_kind: Callable[[SentMessage], bool], error: str) -> JSON:
+    def _edit(self, params: JSON, key: str | None, wrong: Callable[[SentMessage], bool], error: str) -> JSON:
         """Shared editMessage*: validate, find, refuse wrong kind or no-op, count, apply."""
         chat = self._target(params)
         new = self._text(params, key) if key else None
         markup = self._markup(params)
         message = self._find(chat, params, "message to edit not found")
-        if wrong_kind(message):
+        if wrong(message):
             raise _bad(error)
-        if (new is None or (new[0], new[3]) == (message.text, message.entities)) and markup == message.reply_markup:
+        same = new is None or (new[0], new[3]) == (message.text, message.entities)  # Telegram compares the result
+        if same and markup == message.reply_markup:
             raise ApiError(400, _NOT_MODIFIED)
         self._throttle(chat)
         if new is not None:
@@ -457,10 +462,12 @@ class FakeTelegram:
         return self._message_object(message)
 
     def _edit_text(self, params: JSON) -> JSON:
-        return self._edit(params, "text", lambda m: m.photo is not None, "there is no text in the message to edit")
+        no_text = "there is no text in the message to edit"
+        return self._edit(params, "text", lambda m: m.photo is not None, no_text)
 
     def _edit_caption(self, params: JSON) -> JSON:
-        return self._edit(params, "caption", lambda m: m.photo is None, "there is no caption in the message to edit")
+        no_caption = "there is no caption in the message to edit"
+        return self._edit(params, "caption", lambda m: m.photo is None, no_caption)
 
     def _edit_markup(self, params: JSON) -> JSON:
         return self._edit(params, None, lambda m: False, "")
@@ -471,5 +478,3 @@ class FakeTelegram:
         self.messages[chat].remove(message)
         return True
 
-
-AsyncFactory = Callable[[], Awaitable[FakeTelegram]]

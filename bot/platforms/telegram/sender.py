@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from datetime import UTC, timedelta, tzinfo
 from typing import Any, TypeVar
 
@@ -26,8 +27,17 @@ from bot.content.render.telegram import TelegramMessage, render_view
 T = TypeVar("T")
 
 # Descriptions that mean the chat is out of reach for good (PTB lower-cases after "Bad Request: ").
-_GONE = ("chat not found", "message thread not found", "topic_closed", "topic closed", "not enough rights",
-         "have no rights", "need administrator rights", "chat_write_forbidden", "group chat was deleted")  # fmt: skip
+_GONE = (
+    "chat not found",
+    "message thread not found",
+    "topic_closed",
+    "topic closed",
+    "not enough rights",
+    "have no rights",
+    "need administrator rights",
+    "chat_write_forbidden",
+    "group chat was deleted",
+)
 _ALREADY_DONE = ("message is not modified", "message to delete not found", "message can't be deleted")
 
 
@@ -135,11 +145,11 @@ class TelegramSender:
 
     async def delete(self, target: Target, message_ids: list[str]) -> None:
         """Delete sent messages; ones already gone count as deleted."""
+        chat = _chat(target)
         for message_id in message_ids:
+            delete = partial(self.bot.delete_message, chat_id=chat, message_id=int(message_id))
             try:
-                await call_mapped(
-                    lambda: self.bot.delete_message(chat_id=_chat(target), message_id=int(message_id))
-                )
+                await call_mapped(delete)
             except platform.BadMessage as exc:
                 if not any(marker in exc.reason.lower() for marker in _ALREADY_DONE):
                     raise
