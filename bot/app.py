@@ -88,7 +88,11 @@ class App:
         now = self.clock.now()
         async with self.sessions.begin() as session:
             report = await outbox.announce_due(
-                session, now, timedelta(seconds=self.settings.broadcast_max_age), self.settings.collapse_after
+                session,
+                now,
+                timedelta(seconds=self.settings.broadcast_max_age),
+                self.settings.collapse_after,
+                self.settings.page_size,
             )
             await outbox.queue_edits(session, now, self.settings.delete_removed)
         return report

@@ -91,6 +91,7 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self.sent = 0
+        self._steps = 0
 
     def wake(self) -> None:
         """Look for work now (new deliveries were queued)."""
@@ -141,6 +142,9 @@ class Dispatcher:
         if free <= 0:
             return None
         now = self._clock.now()
+        self._steps += 1
+        if self._steps % 500 == 0:
+            self._pacer.forget_idle(now.timestamp())
         jobs, next_time = await self._choose(now, free)
         if jobs:
             await self._claim(jobs, now)

@@ -98,6 +98,7 @@ async def announce_due(
     now: datetime,
     max_age: timedelta,
     collapse_after: int = DEFAULT_COLLAPSE_AFTER,
+    page_size: int = 5,
 ) -> AnnounceReport:
     """Queue deliveries for every post that became visible and was never announced.
 
@@ -125,7 +126,8 @@ async def announce_due(
         if len(wanted) > collapse_after:
             ids = [post.id for post in reversed(wanted)]  # newest first, like the home page
             key = f"collapse:{destination.id}:{ids[-1]}-{ids[0]}:{len(ids)}"
-            rows.append(row(destination.id, "collapse", key, now, payload={"post_ids": ids}))
+            payload = {"post_ids": ids[:page_size], "more": max(len(ids) - page_size, 0)}
+            rows.append(row(destination.id, "collapse", key, now, payload=payload))
             collapsed += 1
             continue
         rows += [

@@ -17,11 +17,17 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.telegram_html import TelegramHTMLError, check_callback_data, check_caption
-from tests.fakes.telegram_html import check_message_text
+from tests.fakes.telegram_html import (
+    ParsedHTML,
+    TelegramHTMLError,
+    check_callback_data,
+    check_caption,
+    check_message_text,
+)
 
 JSON = dict[str, Any]
 ChatId = int | str
+Entities = list[tuple[str, int, int]]
 
 # PTB form-encodes strings as they are and only objects/arrays as JSON, so only these keys get decoded.
 _JSON_KEYS = frozenset({"reply_markup", "link_preview_options", "commands", "scope", "allowed_updates"})
@@ -35,6 +41,7 @@ _ADMIN_RIGHTS = (
     "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories",
     "can_post_messages", "can_edit_messages", "can_pin_messages",
 )  # fmt: skip
+_GIFTS = ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription", "gifts_from_channels")
 
 
 class ApiError(Exception):
@@ -64,7 +71,7 @@ class SentMessage:
     text: str
     raw: str
     parse_mode: str | None
-    entities: list[tuple[str, int, int]] = field(default_factory=list)
+    entities: Entities = field(default_factory=list)
     photo: str | None = None
     reply_markup: JSON | None = None
     link_preview_options: JSON | None = None
@@ -99,7 +106,8 @@ class FakeTelegram:
         self.token, self.enforce_limits, self.strict_html = token, enforce_limits, strict_html
         self.per_chat_per_s, self.per_group_per_min = per_chat_per_s, per_group_per_min
         self.global_per_s = global_per_s
-        self.bot_id = int(token.partition(":")[0]) if token.partition(":")[0].isdigit() else 1
+        prefix = token.partition(":")[0]
+        self.bot_id = int(prefix) if prefix.isdigit() else 1
         self.messages: dict[int, list[SentMessage]] = {}
         self.requests: list[RecordedRequest] = []
         self.rate_limited = 0
@@ -121,12 +129,12 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, Callable[[JSON], Any]] = {
             "getme": lambda p: self._me(), "deletewebhook": lambda p: True, "close": lambda p: True,
-            "logout": lambda p: True, "answercallbackquery": self._answer_callback, "getchat": self._get_chat,
-            "getchatmember": self._get_chat_member, "setmycommands": self._set_commands,
-            "getmycommands": lambda p: self.commands.get(self._scope(p), []), "getupdates": self._get_updates,
-            "sendmessage": self._send_message, "sendphoto": self._send_photo, "deletemessage": self._delete,
-            "editmessagetext": self._edit_text, "editmessagecaption": self._edit_caption,
-            "editmessagereplymarkup": self._edit_markup,
+            "logout": lambda p: True, "getupdates": self._get_updates, "getchat": self._get_chat,
+            "getchatmember": self._get_chat_member, "answercallbackquery": self._answer_callback,
+            "setmycommands": self._set_commands, "getmycommands": lambda p: self.commands.get(self._scope(p), []),
+            "sendmessage": lambda p: self._send(p, "text"), "sendphoto": lambda p: self._send(p, "caption"),
+            "editmessagetext": lambda p: self._edit(p, "text"), "editmessagecaption": lambda p: self._edit(p, "caption"),
+            "editmessagereplymarkup": lambda p: self._edit(p, None), "deletemessage": self._delete,
         }  # fmt: skip
 
     @property
@@ -159,12 +167,11 @@ class FakeTelegram:
     ) -> None:
         await self.stop()
 
-    # --- scripting ---
     def fail_next(
         self, chat_id: ChatId, *, error_code: int, description: str, parameters: JSON | None = None,
         times: int = 1,
     ) -> None:  # fmt: skip
-        """Answer the next ``times`` message calls for this chat with this error."""
+        """Answer the next ``times`` message calls (send/edit/delete) for this chat with this error."""
         queue = self._scripted.setdefault(self._key(chat_id), deque())
         queue.extend(ApiError(error_code, description, parameters) for _ in range(times))
 
@@ -187,7 +194,6 @@ class FakeTelegram:
         self._updates.append(update)
         self._update_pushed.set()
 
-    # --- plumbing ---
     async def _handle(self, request: web.Request) -> web.Response:
         method, now = request.match_info["method"], self._clock()
         params = await self._params(request)
@@ -202,8 +208,7 @@ class FakeTelegram:
             status, body = 200, {"ok": True, "result": result}
         except ApiError as error:
             status, body = error.code, error.body()
-            if status == 429:
-                self.rate_limited += 1
+            self.rate_limited += status == 429
         self.requests.append(RecordedRequest(method, params, now, status))
         return web.json_response(body, status=status)
 
@@ -217,22 +222,17 @@ class FakeTelegram:
         for key, value in (await request.post()).items():
             if isinstance(value, web.FileField):
                 params[key] = value.filename  # an upload: its name is all a test needs
-            elif isinstance(value, bytes):
-                params[key] = value.decode()
-            elif key in _JSON_KEYS:
-                try:
-                    params[key] = json.loads(value)
-                except ValueError:
-                    params[key] = value  # left as a string so validation refuses it like Telegram
-            else:
-                params[key] = value
+                continue
+            text = value.decode() if isinstance(value, bytes) else value
+            try:
+                params[key] = json.loads(text) if key in _JSON_KEYS else text
+            except ValueError:
+                params[key] = text  # left a string so validation refuses it as Telegram would
         return params
 
     def _key(self, chat_id: object) -> ChatId:
         text = str(chat_id).strip()
-        if re.fullmatch(r"-?\d+", text):
-            return int(text)
-        return self.usernames.get(text, text)
+        return int(text) if re.fullmatch(r"-?\d+", text) else self.usernames.get(text, text)
 
     def _chat(self, params: JSON) -> int:
         if params.get("chat_id") in (None, ""):
@@ -248,11 +248,8 @@ class FakeTelegram:
         if queue := self._scripted.get(chat):
             raise queue.popleft()
         if chat in self._migrated:
-            raise ApiError(
-                400,
-                "Bad Request: group chat was upgraded to a supergroup chat",
-                {"migrate_to_chat_id": self._migrated[chat]},
-            )
+            upgraded = "group chat was upgraded to a supergroup chat"
+            raise ApiError(400, f"Bad Request: {upgraded}", {"migrate_to_chat_id": self._migrated[chat]})
         if chat in self._blocked:
             raise ApiError(403, self._blocked[chat])
         return chat
@@ -268,8 +265,7 @@ class FakeTelegram:
         """Raise 429 if one more message would exceed a sliding window; otherwise count it."""
         if not self.enforce_limits:
             return
-        now = self._clock()
-        rate = self.per_chat_per_s
+        now, rate = self._clock(), self.per_chat_per_s
         per_chat, chat_window = (int(rate), 1.0) if rate >= 1 else (1, 1 / rate)  # 0.5/s = one per 2 s
         mine = self._sent.setdefault(chat, deque())
         for times, keep in ((self._sent_all, 1.0), (mine, max(60.0, chat_window))):
@@ -289,28 +285,25 @@ class FakeTelegram:
         self._sent_all.append(now)
         mine.append(now)
 
-    def _judge(self, check: Callable[[str], object], value: str) -> None:
+    def _html(self, check: Callable[[str], ParsedHTML | None], value: str) -> ParsedHTML | None:
+        """Run a validator; None when only our stricter rules object and strict_html is off."""
         try:
-            check(value)
+            return check(value)
         except TelegramHTMLError as error:
             if self.strict_html or not error.telegram_accepts:
                 raise ApiError(400, error.description) from None
+            return None
 
-    def _text(self, params: JSON, key: str) -> tuple[str, str, str | None, list[tuple[str, int, int]]]:
+    def _text(self, params: JSON, key: str) -> tuple[str, str, str | None, Entities]:
         """Validate ``text``/``caption``; return (visible text, raw, parse_mode, entities)."""
         raw, mode = str(params.get(key) or ""), str(params.get("parse_mode") or "") or None
         caption = key == "caption"
         if mode is not None and mode.lower() not in ("html", "markdownv2"):
             raise _bad("unsupported parse_mode")
         if mode is not None and mode.lower() == "html":
-            try:
-                parsed = check_caption(raw) if caption else check_message_text(raw)
-                return parsed.text, raw, mode, parsed.entities
-            except TelegramHTMLError as error:
-                if self.strict_html or not error.telegram_accepts:
-                    raise ApiError(400, error.description) from None
-                return raw, raw, mode, []  # Telegram would take it; the visible text is approximated by raw
-        # Plain text and MarkdownV2 (not parsed here, so markup counts towards the limit: a bit stricter).
+            parsed = self._html(check_caption if caption else check_message_text, raw)
+            return (parsed.text, raw, mode, parsed.entities) if parsed else (raw, raw, mode, [])
+        # Plain text and MarkdownV2 (not parsed here, so its markup counts towards the limit: a bit stricter).
         if len(raw.encode()) > 1 << 15:
             raise _bad("text is too long")
         if not caption and not raw.strip():
@@ -328,14 +321,8 @@ class FakeTelegram:
             raise _bad("can't parse reply keyboard markup JSON object")
         for button in (button for row in rows for button in row):
             if isinstance(button, dict) and "callback_data" in button:
-                self._judge(check_callback_data, str(button["callback_data"]))
+                self._html(check_callback_data, str(button["callback_data"]))
         return dict(markup)
-
-    def _preview(self, params: JSON) -> JSON | None:
-        options = params.get("link_preview_options")
-        if options is not None and not isinstance(options, dict):
-            raise _bad("can't parse link preview options JSON object")
-        return options
 
     def _find(self, chat: int, params: JSON, not_found: str) -> SentMessage:
         message_id = self._int(params, "message_id", "message identifier is not specified")
@@ -344,9 +331,8 @@ class FakeTelegram:
                 return message
         raise _bad(not_found)
 
-    # --- objects ---
     def _me(self) -> JSON:
-        flags = {"can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+        flags = dict(can_join_groups=True, can_read_all_group_messages=False, supports_inline_queries=False)
         return {"id": self.bot_id, "is_bot": True, "first_name": "Fake Bot", "username": "fake_bot"} | flags
 
     def _chat_object(self, chat: int) -> JSON:
@@ -365,12 +351,13 @@ class FakeTelegram:
             file_id = f"photo-{message.chat_id}-{message.message_id}"
             out["photo"] = [{"file_id": file_id, "file_unique_id": file_id, "width": 1280, "height": 720}]
             out |= {"caption": message.text} if message.text else {}
-        optional = {"reply_markup": message.reply_markup, "message_thread_id": message.message_thread_id,
-                    "link_preview_options": message.link_preview_options, "edit_date": message.edit_date}  # fmt: skip
+        optional = {
+            "reply_markup": message.reply_markup, "link_preview_options": message.link_preview_options,
+            "message_thread_id": message.message_thread_id, "edit_date": message.edit_date,
+        }  # fmt: skip
         out |= {key: value for key, value in optional.items() if value is not None}
         return out | {"is_topic_message": True} if message.message_thread_id else out
 
-    # --- methods ---
     async def _get_updates(self, params: JSON) -> list[JSON]:
         offset = int(params.get("offset") or 0)
         limit, timeout = int(params.get("limit") or 100), float(params.get("timeout") or 0)
@@ -402,57 +389,52 @@ class FakeTelegram:
         return True
 
     def _get_chat(self, params: JSON) -> JSON:
-        gifts = dict.fromkeys(("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
-                               "gifts_from_channels"), False)  # fmt: skip
-        chat = self._chat_object(self._chat(params))
-        return chat | {"accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
+        full = {
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": dict.fromkeys(_GIFTS, False),
+        }
+        return self._chat_object(self._chat(params)) | full
 
     def _get_chat_member(self, params: JSON) -> JSON:
         chat, user_id = self._chat(params), self._int(params, "user_id", "invalid user_id specified")
         user = {"id": user_id, "is_bot": user_id == self.bot_id, "first_name": f"User {user_id}"}
         if user_id not in self.admins.get(chat, set()):
             return {"status": "member", "user": user}
-        rights = dict.fromkeys(_ADMIN_RIGHTS, True)
-        return {"status": "administrator", "user": user, "can_be_edited": False, "is_anonymous": False,
-                "can_promote_members": False} | rights  # fmt: skip
+        fixed = {"can_be_edited": False, "is_anonymous": False, "can_promote_members": False}
+        return {"status": "administrator", "user": user} | fixed | dict.fromkeys(_ADMIN_RIGHTS, True)
 
-    def _thread(self, params: JSON) -> int | None:
-        if params.get("message_thread_id") in (None, ""):
-            return None
-        thread = self._int(params, "message_thread_id", "message thread not found")
-        if thread == 1:  # the General topic must be addressed by omitting the id
-            raise _bad("message thread not found")
-        return thread
-
-    def _post(self, chat: int, params: JSON, key: str, photo: str | None) -> JSON:
-        thread = self._thread(params)
+    def _send(self, params: JSON, key: str) -> JSON:
+        """sendMessage (key "text") or sendPhoto (key "caption"): validate, count, store, answer."""
+        chat = self._target(params)
+        photo = str(params.get("photo") or "") if key == "caption" else None
+        if photo == "":
+            raise _bad("there is no photo in the request")
+        thread = None
+        if params.get("message_thread_id") not in (None, ""):
+            thread = self._int(params, "message_thread_id", "message thread not found")
+            if thread == 1:  # the General topic must be addressed by omitting the id
+                raise _bad("message thread not found")
         text, raw, mode, entities = self._text(params, key)
-        markup, preview = self._markup(params), self._preview(params)
+        markup, preview = self._markup(params), params.get("link_preview_options")
+        if preview is not None and not isinstance(preview, dict):
+            raise _bad("can't parse link preview options JSON object")
         self._throttle(chat)
         self._last_id[chat] = message_id = self._last_id.get(chat, 0) + 1
-        message = SentMessage(message_id, chat, int(time.time()), text, raw, mode, entities, photo, markup,
-                              preview, thread)  # fmt: skip
+        message = SentMessage(message_id, chat, int(time.time()), text, raw, mode, entities, photo, markup)
+        message.link_preview_options, message.message_thread_id = preview, thread
         self.messages.setdefault(chat, []).append(message)
         return self._message_object(message)
 
-    def _send_message(self, params: JSON) -> JSON:
-        return self._post(self._target(params), params, "text", None)
-
-    def _send_photo(self, params: JSON) -> JSON:
-        chat = self._target(params)
-        if not params.get("photo"):
-            raise _bad("there is no photo in the request")
-        return self._post(chat, params, "caption", str(params["photo"]))
-
-    def _edit(self, params: JSON, key: str | None, wrong: Callable[[SentMessage], bool], error: str) -> JSON:
-        """Shared editMessage*: validate, find, refuse wrong kind or no-op, count, apply."""
+    def _edit(self, params: JSON, key: str | None) -> JSON:
+        """editMessageText/Caption (key "text"/"caption") or editMessageReplyMarkup (key None)."""
         chat = self._target(params)
         new = self._text(params, key) if key else None
-        markup = self._markup(params)
+        markup = self._markup(params)  # omitting it removes the keyboard, as on Telegram
         message = self._find(chat, params, "message to edit not found")
-        if wrong(message):
-            raise _bad(error)
-        same = new is None or (new[0], new[3]) == (message.text, message.entities)  # Telegram compares the result
+        if key and (message.photo is None) != (key == "text"):
+            raise _bad(f"there is no {key} in the message to edit")
+        same = new is None or (new[0], new[3]) == (message.text, message.entities)  # the result, not raw
         if same and markup == message.reply_markup:
             raise ApiError(400, _NOT_MODIFIED)
         self._throttle(chat)
@@ -461,20 +443,7 @@ class FakeTelegram:
         message.reply_markup, message.edit_date = markup, int(time.time())
         return self._message_object(message)
 
-    def _edit_text(self, params: JSON) -> JSON:
-        no_text = "there is no text in the message to edit"
-        return self._edit(params, "text", lambda m: m.photo is not None, no_text)
-
-    def _edit_caption(self, params: JSON) -> JSON:
-        no_caption = "there is no caption in the message to edit"
-        return self._edit(params, "caption", lambda m: m.photo is None, no_caption)
-
-    def _edit_markup(self, params: JSON) -> JSON:
-        return self._edit(params, None, lambda m: False, "")
-
     def _delete(self, params: JSON) -> bool:
         chat = self._target(params)
-        message = self._find(chat, params, "message to delete not found")
-        self.messages[chat].remove(message)
+        self.messages[chat].remove(self._find(chat, params, "message to delete not found"))
         return True
-

@@ -33,7 +33,7 @@ from tests.fakes.telegram_html import (
 
 PER_PAGE = 5
 PROPERTY = settings(
-    max_examples=60,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

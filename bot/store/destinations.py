@@ -1,0 +1,78 @@
+"""Destination management shared by the CLI and (later) the chat subscribe commands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store.models import Destination
+
+PLATFORMS = ("telegram", "discord", "console")
+KINDS = ("private", "group", "channel", "thread")
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """What an operator or a chat admin asks for."""
+
+    platform: str
+    chat_id: str
+    thread_id: str = ""
+    kind: str = "private"
+    title: str = ""
+    categories: tuple[str, ...] = ()
+    digest_cron: str | None = None
+    digest_tz: str = "UTC"
+    language: str | None = None
+    silent: bool = False
+
+
+def guess_kind(platform: str, chat_id: str, thread_id: str) -> str:
+    """Guess a chat's kind from its id: Telegram groups and channels have negative ids."""
+    if thread_id:
+        return "thread"
+    if platform == "telegram":
+        return "group" if chat_id.startswith("-") else "private"
+    return "channel" if platform == "discord" else "private"
+
+
+async def find(session: AsyncSession, platform: str, chat_id: str, thread_id: str = "") -> Destination | None:
+    """Return the destination for a chat (and topic), if any."""
+    query = select(Destination).where(
+        Destination.platform == platform, Destination.chat_id == chat_id, Destination.thread_id == thread_id
+    )
+    return (await session.execute(query)).scalar()
+
+
+async def subscribe(session: AsyncSession, wish: Subscription, now: datetime) -> tuple[Destination, bool]:
+    """Create or update (and re-enable) a destination; return it and whether it is new."""
+    destination = await find(session, wish.platform, wish.chat_id, wish.thread_id)
+    created = destination is None
+    if destination is None:
+        destination = Destination(
+            platform=wish.platform, chat_id=wish.chat_id, thread_id=wish.thread_id, created_at=now
+        )
+        session.add(destination)
+    destination.kind = wish.kind
+    destination.title = wish.title or destination.title or ""
+    destination.categories = list(wish.categories)
+    destination.mode = "digest" if wish.digest_cron else "instant"
+    destination.digest_cron = wish.digest_cron
+    destination.digest_tz = wish.digest_tz if wish.digest_cron else None
+    destination.language = wish.language
+    destination.silent = wish.silent
+    destination.active, destination.disabled_reason = True, None
+    if wish.digest_cron and destination.last_digest_at is None:
+        destination.last_digest_at = now  # a new digest covers posts from now on
+    await session.flush()
+    return destination, created
+
+
+async def listing(session: AsyncSession) -> Sequence[Destination]:
+    """Return every destination, by platform then id."""
+    query = select(Destination).order_by(Destination.platform, Destination.id)
+    return (await session.execute(query)).scalars().all()

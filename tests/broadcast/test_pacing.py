@@ -1,0 +1,45 @@
+from bot.broadcast.pacing import SAFETY, TELEGRAM_LIMITS, Limits, Pacer, Window
+
+
+def test_per_chat_one_per_second_others_unaffected():
+    pacer = Pacer(TELEGRAM_LIMITS)
+    assert pacer.earliest("1", False, 100.0) == 100.0
+    pacer.record("1", False, 100.0)
+    assert pacer.earliest("1", False, 100.0) == 100.0 + SAFETY
+    assert pacer.earliest("2", False, 100.0) == 100.0
+
+
+def test_overall_limit_spreads_sends():
+    pacer = Pacer(Limits(overall=Window(30, 1.0), per_chat=None))
+    for i in range(30):
+        assert pacer.earliest(str(i), False, 0.0) == 0.0
+        pacer.record(str(i), False, 0.0)
+    assert pacer.earliest("x", False, 0.0) == SAFETY
+    assert pacer.overall_earliest(0.5) == SAFETY
+
+
+def test_group_limit_twenty_per_minute():
+    pacer = Pacer(TELEGRAM_LIMITS)
+    t = 0.0
+    for _ in range(20):
+        t = pacer.earliest("-100", True, t)
+        pacer.record("-100", True, t)
+    assert t == 19 * SAFETY
+    assert pacer.earliest("-100", True, t) == 60 * SAFETY
+
+
+def test_block_and_pause():
+    pacer = Pacer(TELEGRAM_LIMITS)
+    pacer.block("1", 50.0)
+    assert pacer.earliest("1", False, 10.0) == 50.0
+    assert pacer.earliest("2", False, 10.0) == 10.0
+    pacer.pause(20.0)
+    assert pacer.earliest("2", False, 10.0) == 20.0
+
+
+def test_forget_idle_keeps_memory_flat():
+    pacer = Pacer(TELEGRAM_LIMITS)
+    for i in range(1000):
+        pacer.record(str(i), False, 0.0)
+    pacer.forget_idle(10.0)
+    assert pacer._chats == {}
