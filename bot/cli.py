@@ -16,8 +16,13 @@ from bot.content.models import LatestPage, Notice, Transmission
 from bot.content.render import discord as discord_render
 from bot.content.render import telegram as telegram_render
 from bot.content.render import text as text_render
+from bot.scheduler import parse_schedule
 from bot.settings import Settings, SettingsError, load_settings
+from bot.store import destinations
 from bot.store.database import DatabaseURLError
+from bot.store.destinations import KINDS, PLATFORMS
+from bot.store.models import Destination
+from bot.store.status import status
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,7 +37,26 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("slug")
     preview.add_argument("--platform", choices=("text", "telegram", "discord"), default="text")
     preview.add_argument("--json", action="store_true", help="print the API call as JSON")
-    commands.add_parser("run", help="run the bot (console platform when no token is set)")
+    run = commands.add_parser("run", help="run the bot (console platform when no token is set)")
+    run.add_argument(
+        "--backfill", type=int, default=0, metavar="N", help="send the newest N posts to everyone once"
+    )
+    status = commands.add_parser("status", help="destinations, queue and recent failures")
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    destinations = commands.add_parser("destinations", help="manage where transmissions go")
+    destinations.add_argument("action", choices=("add", "list", "remove", "enable"))
+    destinations.add_argument("--platform", choices=PLATFORMS)
+    destinations.add_argument("--chat-id", help="chat, channel or Discord channel id")
+    destinations.add_argument("--thread", default="", help="forum topic or Discord thread id")
+    destinations.add_argument("--kind", choices=KINDS, help="default: guessed from the id")
+    destinations.add_argument(
+        "--category", action="append", default=[], help="only this category (repeatable)"
+    )
+    destinations.add_argument("--digest", metavar="CRON", help="digest schedule: HH:MM or a cron expression")
+    destinations.add_argument("--tz", default="UTC", help="time zone of the digest schedule")
+    destinations.add_argument("--language", choices=("zh", "en"))
+    destinations.add_argument("--silent", action="store_true", help="send without notification sound")
+    destinations.add_argument("--json", action="store_true")
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=("upgrade",), help="apply migrations")
     return parser
@@ -59,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "preview": _preview,
         "run": _run,
         "db": _db,
+        "status": _status,
+        "destinations": _destinations,
     }
     try:
         return asyncio.run(_with_app(settings, handlers[args.command], args))
@@ -165,8 +191,100 @@ async def _run(app: App, args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await run(app, stop)
+    await run(app, stop, backfill=args.backfill)
     return 0
+
+
+async def _status(app: App, args: argparse.Namespace) -> int:
+    async with app.sessions() as session:
+        report = await status(session, app.clock.now())
+    if args.json:
+        _print_json(report)
+        return 0
+    for platform, states in sorted(report["destinations"].items()):
+        print(f"{platform}: {states['active']} active, {states['disabled']} disabled")
+    print(
+        f"queue {report['queue']} (sending {report['sending']}), sent {report['sent']}, "
+        f"failed {report['failed']}, retrying {report['retrying']}"
+    )
+    for failure in report["last_failures"]:
+        print(f"  failure: {failure['platform']}:{failure['chat_id']} {failure['kind']} — {failure['error']}")
+    for item in report["disabled"]:
+        print(f"  disabled: {item['platform']}:{item['chat_id']} — {item['reason']}")
+    for post in report["scheduled_posts"]:
+        print(f"  scheduled: {post['slug']} at {post['at']}")
+    for digest in report["digests"]:
+        print(f"  digest: {digest['platform']}:{digest['chat_id']} {digest['schedule']} {digest['tz']}")
+    return 0
+
+
+async def _destinations(app: App, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        async with app.sessions() as session:
+            listed = await destinations.listing(session)
+        if args.json:
+            _print_json([_destination_json(d) for d in listed])
+            return 0
+        for d in listed:
+            state = "active" if d.active else f"disabled ({d.disabled_reason})"
+            where = d.chat_id + (f"/{d.thread_id}" if d.thread_id else "")
+            extra = f" digest {d.digest_cron} {d.digest_tz}" if d.digest_cron else ""
+            cats = f" categories {', '.join(d.categories)}" if d.categories else ""
+            print(f"{d.id:>5} {d.platform:<8} {where:<24} {d.kind:<8} {state}{extra}{cats}")
+        return 0
+    if not args.platform or not args.chat_id:
+        print("error: --platform and --chat-id are required", file=sys.stderr)
+        return 2
+    chat_id, thread = str(args.chat_id), str(args.thread or "")
+    async with app.sessions.begin() as session:
+        if args.action == "add":
+            if args.digest:
+                try:
+                    parse_schedule(args.digest, args.tz)
+                except (ValueError, KeyError) as exc:
+                    print(f"error: {exc}", file=sys.stderr)
+                    return 2
+            wish = destinations.Subscription(
+                platform=args.platform,
+                chat_id=chat_id,
+                thread_id=thread,
+                kind=args.kind or destinations.guess_kind(args.platform, chat_id, thread),
+                categories=tuple(args.category),
+                digest_cron=args.digest,
+                digest_tz=args.tz,
+                language=args.language,
+                silent=args.silent,
+            )
+            _, created = await destinations.subscribe(session, wish, app.clock.now())
+            print(("added" if created else "updated") + f" {args.platform}:{chat_id}")
+            return 0
+        found = await destinations.find(session, args.platform, chat_id, thread)
+        if found is None:
+            print(f"error: no destination {args.platform}:{chat_id}", file=sys.stderr)
+            return 1
+        if args.action == "remove":
+            await session.delete(found)
+            print(f"removed {args.platform}:{chat_id}")
+        else:
+            found.active, found.disabled_reason = True, None
+            print(f"enabled {args.platform}:{chat_id}")
+    return 0
+
+
+def _destination_json(d: Destination) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "platform": d.platform,
+        "chat_id": d.chat_id,
+        "thread_id": d.thread_id,
+        "kind": d.kind,
+        "mode": d.mode,
+        "digest": d.digest_cron,
+        "tz": d.digest_tz,
+        "categories": d.categories,
+        "active": d.active,
+        "disabled_reason": d.disabled_reason,
+    }
 
 
 async def _db(app: App, args: argparse.Namespace) -> int:

@@ -154,3 +154,35 @@ def test_settings_from_dotenv_file(env, bot, tmp_path):
 def test_db_upgrade(env, bot):
     result = bot(env, "db", "upgrade")
     assert result.returncode == 0 and "up to date" in result.stdout
+
+
+def test_destinations_add_list_remove_enable_and_status(env, bot):
+    assert (
+        bot(
+            env, "destinations", "add", "--platform", "telegram", "--chat-id", "-100123", "--category", "AI"
+        ).returncode
+        == 0
+    )
+    added = bot(env, "destinations", "add", "--platform", "discord", "--chat-id", "555", "--thread", "777",
+                "--digest", "09:30", "--tz", "Asia/Shanghai")  # fmt: skip
+    assert added.stdout.strip() == "added discord:555"
+    bad = bot(env, "destinations", "add", "--platform", "telegram", "--chat-id", "1", "--digest", "99 * *")
+    assert bad.returncode == 2 and "bad cron expression" in bad.stderr
+    listed = json.loads(bot(env, "destinations", "list", "--json").stdout)
+    assert [(d["platform"], d["chat_id"], d["kind"], d["mode"]) for d in listed] == [
+        ("discord", "555", "thread", "digest"),
+        ("telegram", "-100123", "group", "instant"),
+    ]
+    assert listed[1]["categories"] == ["AI"]
+    report = json.loads(bot(env, "status", "--json").stdout)
+    assert report["destinations"] == {
+        "discord": {"active": 1, "disabled": 0},
+        "telegram": {"active": 1, "disabled": 0},
+    }
+    assert report["queue"] == 0 and report["digests"][0]["schedule"] == "09:30"
+    assert (
+        bot(env, "destinations", "remove", "--platform", "telegram", "--chat-id", "-100123").returncode == 0
+    )
+    missing = bot(env, "destinations", "enable", "--platform", "telegram", "--chat-id", "-100123")
+    assert missing.returncode == 1 and "no destination" in missing.stderr
+    assert "queue 0" in bot(env, "status").stdout

@@ -131,10 +131,11 @@ class FakeTelegram:
             "getme": lambda p: self._me(), "deletewebhook": lambda p: True, "close": lambda p: True,
             "logout": lambda p: True, "getupdates": self._get_updates, "getchat": self._get_chat,
             "getchatmember": self._get_chat_member, "answercallbackquery": self._answer_callback,
-            "setmycommands": self._set_commands, "getmycommands": lambda p: self.commands.get(self._scope(p), []),
+            "setmycommands": self._set_commands, "getmycommands": self._get_commands,
             "sendmessage": lambda p: self._send(p, "text"), "sendphoto": lambda p: self._send(p, "caption"),
-            "editmessagetext": lambda p: self._edit(p, "text"), "editmessagecaption": lambda p: self._edit(p, "caption"),
-            "editmessagereplymarkup": lambda p: self._edit(p, None), "deletemessage": self._delete,
+            "editmessagetext": lambda p: self._edit(p, "text"), "deletemessage": self._delete,
+            "editmessagecaption": lambda p: self._edit(p, "caption"),
+            "editmessagereplymarkup": lambda p: self._edit(p, None),
         }  # fmt: skip
 
     @property
@@ -382,6 +383,9 @@ class FakeTelegram:
             raise _bad("BOT_COMMAND_INVALID")
         self.commands[self._scope(params)] = commands
         return True
+
+    def _get_commands(self, params: JSON) -> list[JSON]:
+        return self.commands.get(self._scope(params), [])
 
     def _answer_callback(self, params: JSON) -> bool:
         if not params.get("callback_query_id"):

@@ -121,7 +121,9 @@ def _items_text(items: tuple[Transmission, ...], first: int, budget: ItemBudget,
     for offset, item in enumerate(items):
         title = escape_markdown(clamp(one_line(item.title), budget.title) or "—")
         url = safe_url(item.url) if budget.links else None
-        head = f"**{first + offset}. [{title}]({url})**" if url else f"**{first + offset}. {title}**"
+        # Parentheses would end the Markdown link early; percent-encoding keeps the URL the same.
+        link = url.replace("(", "%28").replace(")", "%29") if url else None
+        head = f"**{first + offset}. [{title}]({link})**" if link else f"**{first + offset}. {title}**"
         meta = f"*{escape_markdown(clamp(one_line(item.category), MAX_CATEGORY))}* · "
         meta += format_date(item.published_at, zone)
         lines = [head, meta]

@@ -6,7 +6,7 @@ from datetime import UTC, tzinfo
 
 from bot.content.i18n import t
 from bot.content.models import CategoryList, LatestPage, SearchResults, Transmission, View
-from bot.content.render.common import clean, format_date, one_line
+from bot.content.render.common import clean, format_date, one_line, page_window
 
 RULE = "─" * 48
 
@@ -20,7 +20,7 @@ def render_transmission(item: Transmission, zone: tzinfo = UTC) -> str:
         clean(item.excerpt),
     ]
     if item.url:
-        lines.append(f"{t('read_more', item.lang)} {item.url}")
+        lines.append(f"{t('read_more', item.lang)} {one_line(item.url)}")
     return "\n".join(lines)
 
 
@@ -31,7 +31,7 @@ def _item(index: int, item: Transmission, zone: tzinfo) -> str:
         f"   {clean(item.excerpt)}",
     ]
     if item.url:
-        lines.append(f"   {item.url}")
+        lines.append(f"   {one_line(item.url)}")
     return "\n".join(lines)
 
 
@@ -48,7 +48,8 @@ def render_page(page: LatestPage, zone: tzinfo = UTC) -> str:
     else:
         foot.append(t("page_of", page.lang, page=page.page, pages=page.pages, total=page.total))
         if page.pages > 1:
-            links = " ".join(f"[{n}]" if n == page.page else str(n) for n in range(1, page.pages + 1))
+            window = page_window(page.page, page.pages, 9)
+            links = " ".join(f"[{n}]" if n == page.page else str(n) for n in window)
             foot.append(f"◀ {links} ▶   /latest N")
     return "\n".join([*head, "\n\n".join(body), *foot])
 
