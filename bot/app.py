@@ -42,6 +42,8 @@ class App:
     commands: Commands
     dispatchers: dict[str, Dispatcher] = field(default_factory=dict)
     jobs: Jobs | None = None
+    # The watcher, the interval job and the publish job may fire together; cycles take turns.
+    _cycle: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def close(self) -> None:
         """Release the database connections."""
@@ -99,6 +101,10 @@ class App:
 
     async def tick(self) -> ScanReport:
         """One cycle: scan, queue what became due, wake the senders, plan the next wake-ups."""
+        async with self._cycle:
+            return await self._tick()
+
+    async def _tick(self) -> ScanReport:
         report = await self.scan()
         for path, error in report.invalid:
             log.warning("invalid post %s: %s", path, error)
@@ -235,6 +241,9 @@ async def run(app: App, stop: asyncio.Event, out: TextIO | None = None, backfill
         if recovered:
             log.info("%d deliveries were in flight at the last stop; sending them again", recovered)
         app.jobs = Jobs(app.tick, settings.scan_interval)
+        if settings.watch and settings.posts_dir.is_dir():
+            # Watch before the first scan, so a file saved during it still triggers a scan.
+            app.jobs.watch(settings.posts_dir)
         report = await app.tick()
         if backfill:
             async with app.sessions.begin() as session:
@@ -246,8 +255,6 @@ async def run(app: App, stop: asyncio.Event, out: TextIO | None = None, backfill
         )
         senders = [asyncio.create_task(d.run(stop)) for d in app.dispatchers.values()]
         app.jobs.start()
-        if settings.watch and settings.posts_dir.is_dir():
-            app.jobs.watch(settings.posts_dir)
         typed = ConsoleInput(console, app.commands.run, settings.language) if console else None
         reading = typed.attach() if typed else False
         if reading:

@@ -123,7 +123,8 @@ def test_run_prints_the_first_page_then_new_posts(tmp_path, posts_dir):
         **os.environ,
         "POSTS_DIR": str(posts_dir),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
-        "SCAN_INTERVAL": "0.2",
+        # A long interval: the new post can only arrive this fast through the file watcher.
+        "SCAN_INTERVAL": "3600",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
@@ -141,7 +142,7 @@ def test_run_prints_the_first_page_then_new_posts(tmp_path, posts_dir):
         (posts_dir / "b.md").write_text(post_text("未来的", "2999-01-01", "新内容。"))
         today = datetime.now(UTC).isoformat()
         (posts_dir / "c.md").write_text(post_text("刚写好的", today, "新内容。"))
-        lines.wait_for("INCOMING TRANSMISSION")
+        lines.wait_for("INCOMING TRANSMISSION", timeout=15)
         lines.wait_for("刚写好的")
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
