@@ -3,7 +3,9 @@
 All timings use `time.perf_counter` inside the process; imports, corpus generation, database
 migrations and the reading of input files are outside the timed regions. "Cold" means a fresh
 database, not a cold disk cache: the corpus is read once beforehand so that the figure
-measures the bot, not the disk.
+measures the bot, not the disk. The process CPU time of each timed region is recorded next to
+the wall time (`cpu` in the notes and in results.json's runs): on a machine shared with other
+work, the wall time is inflated and the CPU time is the better guide.
 """
 
 from __future__ import annotations
@@ -33,6 +35,24 @@ RESCAN_RUNS = 5
 PARSE_SAMPLE = 1000
 PARSE_PASSES = 3
 T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class Stopwatch:
+    """Wall time (`perf_counter`) and this process's CPU time, all threads, of one region."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+    _started: tuple[float, float] = (0.0, 0.0)
+
+    def __enter__(self) -> Stopwatch:
+        gc.collect()
+        self._started = (time.perf_counter(), time.process_time())
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.wall = time.perf_counter() - self._started[0]
+        self.cpu = time.process_time() - self._started[1]
 
 
 class BenchError(RuntimeError):
@@ -97,31 +117,30 @@ def cold_index(ctx: Context) -> list[Row]:
     database = ctx.database()
     _remove_database(database)
 
-    async def run() -> tuple[float, ScanReport]:
+    async def run() -> tuple[Stopwatch, ScanReport]:
         app = _open_app(corpus.root, database)
         try:
             await app.prepare()
-            gc.collect()
-            start = time.perf_counter()
-            report = await app.scan()
-            elapsed = time.perf_counter() - start
+            with Stopwatch() as watch:
+                report = await app.scan()
         finally:
             await app.close()
-        return elapsed, report
+        return watch, report
 
-    elapsed, report = asyncio.run(run())
+    watch, report = asyncio.run(run())
     _check_full_index(report, ctx.posts, "cold index")
     if report.parsed_files != ctx.posts or len(report.new) != ctx.posts:
         raise BenchError(f"cold index parsed {report.parsed_files}, new {len(report.new)}, want {ctx.posts}")
-    per_post_ms = elapsed / ctx.posts * 1000
     return [
         Row(
             f"cold_index_{ctx.label}_s",
-            elapsed,
+            watch.wall,
             "s",
             target=COLD_TARGET_S * ctx.scale,
-            samples=[elapsed],
-            note=f"{ctx.posts} posts, {corpus.total_bytes / 2**20:.1f} MiB, {per_post_ms:.2f} ms/post",
+            samples=[watch.wall],
+            note=f"{ctx.posts} posts, {corpus.total_bytes / 2**20:.1f} MiB; "
+            f"{watch.wall / ctx.posts * 1000:.2f} ms/post; cpu {watch.cpu:.2f} s",
+            extra={"cpu_s": round(watch.cpu, 3)},
         )
     ]
 
@@ -131,18 +150,17 @@ def rescan(ctx: Context) -> list[Row]:
     corpus = ctx.corpus()
     database = ctx.database()
 
-    async def run() -> list[float]:
+    async def run() -> list[Stopwatch]:
         app = _open_app(corpus.root, database)
         try:
             await app.prepare()
             # Untimed: indexes the corpus if no earlier benchmark did, and opens the connection.
             _check_full_index(await app.scan(), ctx.posts, "rescan set-up")
-            samples = []
+            watches = []
             for _ in range(RESCAN_RUNS):
-                gc.collect()
-                start = time.perf_counter()
-                report = await app.scan()
-                samples.append((time.perf_counter() - start) * 1000)
+                with Stopwatch() as watch:
+                    report = await app.scan()
+                watches.append(watch)
                 _check_full_index(report, ctx.posts, "rescan")
                 if report.parsed_files or report.new or report.changed or report.removed:
                     counts = (
@@ -153,9 +171,11 @@ def rescan(ctx: Context) -> list[Row]:
                     )
         finally:
             await app.close()
-        return samples
+        return watches
 
-    samples = asyncio.run(run())
+    watches = asyncio.run(run())
+    samples = [w.wall * 1000 for w in watches]
+    cpu = statistics.median(w.cpu * 1000 for w in watches)
     return [
         Row(
             f"rescan_{ctx.label}_ms",
@@ -163,22 +183,26 @@ def rescan(ctx: Context) -> list[Row]:
             "ms",
             target=RESCAN_TARGET_MS * ctx.scale,
             samples=samples,
-            note=f"median of {RESCAN_RUNS}, range {min(samples):.1f}-{max(samples):.1f} ms, parsed_files 0",
+            note=f"median of {RESCAN_RUNS}, range {min(samples):.0f}-{max(samples):.0f} ms; "
+            f"parsed_files 0; cpu {cpu:.0f} ms",
+            extra={"cpu_ms": round(cpu, 2)},
         )
     ]
 
 
-def _per_item_us(items: Sequence[T], work: Callable[[T], object], before: Callable[[], None]) -> list[float]:
-    """Run `work` over `items` PARSE_PASSES times; return µs per item for each pass."""
-    passes = []
+def _per_item_us(
+    items: Sequence[T], work: Callable[[T], object], before: Callable[[], None]
+) -> tuple[list[float], float]:
+    """Run `work` over `items` PARSE_PASSES times; return wall µs/item per pass, median CPU µs/item."""
+    walls, cpus = [], []
     for _ in range(PARSE_PASSES):
         before()
-        gc.collect()
-        start = time.perf_counter()
-        for item in items:
-            work(item)
-        passes.append((time.perf_counter() - start) / len(items) * 1e6)
-    return passes
+        with Stopwatch() as watch:
+            for item in items:
+                work(item)
+        walls.append(watch.wall / len(items) * 1e6)
+        cpus.append(watch.cpu / len(items) * 1e6)
+    return walls, statistics.median(cpus)
 
 
 def _clear_latex_caches() -> None:
@@ -207,7 +231,9 @@ def parse(ctx: Context) -> list[Row]:
         parse_post(raw, name, defaults)  # untimed warm-up; a broken sample post raises PostError
 
     pairs = list(zip(raws, names, strict=True))
-    parse_us = _per_item_us(pairs, lambda pair: parse_post(pair[0], pair[1], defaults), _clear_latex_caches)
+    parse_us, parse_cpu = _per_item_us(
+        pairs, lambda pair: parse_post(pair[0], pair[1], defaults), _clear_latex_caches
+    )
 
     bodies = [split_front_matter(decode_post_bytes(raw, defaults.max_bytes))[1] for raw in raws]
     md = markdown.Markdown()
@@ -216,7 +242,7 @@ def parse(ctx: Context) -> list[Row]:
         md.reset()
         return md.convert(body)
 
-    render_us = _per_item_us(bodies, render, lambda: None)
+    render_us, render_cpu = _per_item_us(bodies, render, lambda: None)
     ours, full = statistics.median(parse_us), statistics.median(render_us)
     full_corpus_s = full * ctx.posts / 1e6
     return [
@@ -226,15 +252,18 @@ def parse(ctx: Context) -> list[Row]:
             "µs/post",
             baseline=full,
             samples=parse_us,
-            note=f"bot parse_post (front matter + excerpt) over {len(raws)} posts, "
-            f"median of {PARSE_PASSES} passes, formula caches cleared per pass",
+            note=f"bot parse_post (front matter + excerpt) over {len(raws)} posts, median of "
+            f"{PARSE_PASSES} passes, formula caches cleared per pass; cpu {parse_cpu:,.0f} µs",
+            extra={"cpu_us": round(parse_cpu, 1)},
         ),
         Row(
             "markdown_full_render_us",
             full,
             "µs/post",
             samples=render_us,
-            note="baseline: markdown.Markdown().convert(body) of the whole post, reused instance + reset()",
+            note="baseline: markdown.Markdown().convert(body) of the whole post, reused instance + "
+            f"reset(); cpu {render_cpu:,.0f} µs",
+            extra={"cpu_us": round(render_cpu, 1)},
         ),
         Row(
             f"markdown_full_render_{ctx.label}_est_s",

@@ -53,6 +53,7 @@ class EngineSettings:
 class _Job:
     """A claimed delivery with everything needed to send it."""
 
+    pacing_handle: int
     delivery_id: int
     kind: str
     post_id: int | None
@@ -194,12 +195,13 @@ class Dispatcher:
                 if self._pacer.overall_earliest(instant) > instant:
                     break  # the platform-wide limit is spent: nothing else can go either
                 continue
-            self._pacer.record(destination.chat_id, group, instant)
+            handle = self._pacer.record(destination.chat_id, group, instant)
             taken.add(destination.id)
             lang: Lang = "en" if destination.language == "en" else self._settings.lang
             target = Target(destination.chat_id, destination.thread_id, destination.silent)
             jobs.append(
                 _Job(
+                    handle,
                     delivery.id,
                     delivery.kind,
                     delivery.post_id,
@@ -259,6 +261,7 @@ class Dispatcher:
                 error=f"internal error: {exc!r}",
                 next_attempt_at=self._clock.now() + timedelta(seconds=60),
             )
+        self._pacer.settle(job.target.chat_id, job.pacing_handle, self._now())
         try:
             await self._recorder.record(outcome)
         finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 # Our windows are this much longer than the platform's, so network jitter between our clock
@@ -33,25 +32,31 @@ NO_LIMITS = Limits(overall=None, per_chat=None)
 
 
 class _Log:
-    """Send times under one window; keeps only what the window can still see."""
+    """Send times under one window, keyed by send; keeps only what the window can still see."""
 
     __slots__ = ("times", "window")
 
     def __init__(self, window: Window) -> None:
         self.window = window
-        self.times: deque[float] = deque()
+        self.times: dict[int, float] = {}
 
     def earliest(self, now: float) -> float:
         span = self.window.seconds * SAFETY
-        while self.times and self.times[0] <= now - span:
-            self.times.popleft()
-        if len(self.times) < self.window.limit:
+        horizon = now - span
+        if len(self.times) > 2 * self.window.limit:
+            self.times = {k: t for k, t in self.times.items() if t > horizon}
+        recent = [t for t in self.times.values() if t > horizon]
+        if len(recent) < self.window.limit:
             return now
         # The send `limit` places back must age out of the window first.
-        return self.times[-self.window.limit] + span
+        return sorted(recent)[-self.window.limit] + span
 
-    def record(self, at: float) -> None:
-        self.times.append(at)
+    def record(self, key: int, at: float) -> None:
+        self.times[key] = at
+
+    def settle(self, key: int, at: float) -> None:
+        if key in self.times:
+            self.times[key] = max(self.times[key], at)
 
 
 class Pacer:
@@ -63,6 +68,7 @@ class Pacer:
         self._chats: dict[str, list[_Log]] = {}
         self._blocked: dict[str, float] = {}
         self._paused_until = 0.0
+        self._sends = 0
 
     def _logs(self, chat: str, is_group: bool) -> list[_Log]:
         logs = self._chats.get(chat)
@@ -83,12 +89,26 @@ class Pacer:
             ready = max(ready, log.earliest(ready))
         return ready
 
-    def record(self, chat: str, is_group: bool, at: float) -> None:
-        """Count a send made at `at`."""
+    def record(self, chat: str, is_group: bool, at: float) -> int:
+        """Count a send starting at `at`; return a handle for `settle`."""
+        self._sends += 1
         if self._overall:
-            self._overall.record(at)
+            self._overall.record(self._sends, at)
         for log in self._logs(chat, is_group):
-            log.record(at)
+            log.record(self._sends, at)
+        return self._sends
+
+    def settle(self, chat: str, handle: int, at: float) -> None:
+        """Move a send's time to when its answer came back.
+
+        The server counted the request somewhere between our start and its answer; we cannot
+        know where, so the window assumes the latest moment. Network delay then never makes
+        two sends look closer together to the server than to us.
+        """
+        if self._overall:
+            self._overall.settle(handle, at)
+        for log in self._chats.get(chat, ()):
+            log.settle(handle, at)
 
     def block(self, chat: str, until: float) -> None:
         """Hold a chat back until `until` (the platform said retry after)."""
@@ -100,7 +120,7 @@ class Pacer:
 
     def forget_idle(self, now: float) -> None:
         """Drop chats whose windows are empty, so memory stays flat with many destinations."""
-        for chat in [c for c, logs in self._chats.items() if all(log.earliest(now) == now for log in logs)]:
-            if not any(log.times for log in self._chats[chat]):
+        for chat, logs in list(self._chats.items()):
+            if all(max(log.times.values(), default=0.0) <= now - log.window.seconds * SAFETY for log in logs):
                 del self._chats[chat]
         self._blocked = {c: t for c, t in self._blocked.items() if t > now}

@@ -1,0 +1,96 @@
+"""The engine and the Telegram sender over real HTTP against the limit-enforcing fake Bot API."""
+
+import asyncio
+import os
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import build_app
+from bot.clock import SystemClock
+from bot.platforms.telegram.sender import TelegramSender, open_bot
+from bot.settings import load_settings
+from bot.store.destinations import Subscription, subscribe
+from bot.store.models import Delivery, Destination
+from tests.conftest import post_text
+from tests.fakes.telegram_server import FakeTelegram
+
+TOKEN = "123456:TEST-token"
+
+
+@pytest.fixture
+async def live(tmp_path, posts_dir, monkeypatch):
+    """A real-clock app whose Telegram sender talks HTTP to a fake server on 127.0.0.1."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    settings = load_settings(
+        posts_dir=posts_dir, database_url=f"sqlite:///{tmp_path / 'live.db'}", site_url="https://b.example/p",
+        _env_file=None,
+    )  # fmt: skip
+    async with FakeTelegram(token=TOKEN) as server, open_bot(TOKEN, server.base_url) as telegram:
+        app = build_app(settings, SystemClock())
+        await app.prepare()
+        app.add_platform(TelegramSender(telegram, settings.zone))
+        await app.tick()
+        yield app, server
+        await app.close()
+
+
+async def add(app, *chat_ids):
+    async with app.sessions.begin() as session:
+        for chat_id in chat_ids:
+            kind = "group" if chat_id.startswith("-") else "private"
+            await subscribe(session, Subscription("telegram", chat_id, kind=kind), app.clock.now())
+
+
+async def until_settled(app, timeout=30.0):
+    """Run the sender until no delivery is pending or sending."""
+    stop = asyncio.Event()
+    runner = asyncio.create_task(app.dispatchers["telegram"].run(stop))
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                async with app.sessions() as session:
+                    statuses = set((await session.execute(select(Delivery.status))).scalars())
+                if statuses and not statuses & {"pending", "sending"}:
+                    return
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await runner
+
+
+async def test_broadcast_within_limits_reaches_every_chat_once(live, posts_dir):
+    app, server = live
+    chats = [str(1000 + i) for i in range(40)] + [f"-100{i}" for i in range(5)]
+    await add(app, *chats)
+    (posts_dir / "p.md").write_text(
+        post_text("扩散 <模型> & 采样", "2026-11-22", "正文 $x^2$ 与代码。", slug="p")
+    )
+    os.utime(posts_dir / "p.md")
+    app.settings.broadcast_max_age = 10**9
+    await app.tick()
+    await until_settled(app)
+    assert server.rate_limited == 0
+    assert {chat: len(messages) for chat, messages in server.messages.items()} == {int(c): 1 for c in chats}
+    message = server.messages[1000][0]
+    assert "扩散 <模型> & 采样" in message.text and "x²" in message.text
+    assert message.link_preview_options == {"url": "https://b.example/p/p", "prefer_small_media": True}
+
+
+async def test_blocked_migrated_and_flaky_chats(live, posts_dir):
+    app, server = live
+    await add(app, "5", "-7", "9", "11")
+    server.block(5)
+    server.migrate(-7, -1007)
+    server.fail_with_5xx(9)
+    app.dispatchers["telegram"]._settings = type(app.dispatchers["telegram"]._settings)(backoff_base=0.2)
+    (posts_dir / "p.md").write_text(post_text("T", "2026-11-22", "Body.", slug="p"))
+    app.settings.broadcast_max_age = 10**9
+    await app.tick()
+    await until_settled(app)
+    assert set(server.messages) == {-1007, 9, 11}
+    async with app.sessions() as session:
+        destinations = {d.chat_id: d for d in (await session.execute(select(Destination))).scalars()}
+    assert not destinations["5"].active
+    assert destinations["5"].disabled_reason == "Forbidden: bot was blocked by the user"
+    assert "-7" not in destinations and destinations["-1007"].active
