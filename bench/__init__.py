@@ -4,18 +4,21 @@ Each benchmark is a function `(Context) -> list[Row]` registered in `bench.__mai
 it generates or reuses its inputs under bench/work/ (git-ignored) and times only the code under
 test with `time.perf_counter`. Lower is better for every figure.
 
-bench/results.json is merged, never overwritten: a run replaces only the keys it measured.
+bench/results.json is merged, never overwritten: a run replaces only the keys it measured, so
+other benchmarks can add their own keys.
 
     {
       "schema": 1,
-      "machine": {"platform", "python", "cpu_count", "cpu_usable", "cpu_model", ...},  # last run
-      "results": {"cold_index_10k_s": 7.4, "rescan_10k_ms": 38.2, ...},      # key -> number
-      "runs":    {"cold_index_10k_s": {"at", "unit", "target", "baseline", "passed",
-                                       "samples", "posts", "quick", "cpu_model", ...}}
+      "machine": {"platform", "python", "cpu_count", "cpu_model", "calibration_ms", ...},  # last run
+      "results": {"cold_index_10k_s": 34.4, "rescan_10k_ms": 253.1, ...},   # key -> number
+      "runs":    {"cold_index_10k_s": {"at", "unit", "target", "baseline", "passed", "samples",
+                                       "posts", "cpu_s", "background_cpus", "cpu_model", ...}},
+      "quick":   {"results": {...}, "runs": {...}}     # --quick smoke runs, kept apart
     }
 
-`results` stays flat (one number per key, the unit is in the key's suffix) so that other
-benchmarks and CI comparisons can read it without knowing the suite; `runs` keeps how each
-number was taken. `--quick` uses 1,000 posts: size-dependent keys carry the size (`_1k_`) so a
-smoke run never replaces the 10k figures, and targets are scaled linearly.
+`results` stays flat (one number per key, the unit is the key's suffix) so that scripts and CI
+can compare figures without knowing the suite; `runs` keeps how each number was taken, with
+`background_cpus` saying how busy other processes kept the machine meanwhile. `--quick` uses
+1,000 posts (targets scaled linearly) and writes under "quick" only, so a smoke run never
+replaces a full-size figure.
 """

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bench import index_bench
 from bench.index_bench import BenchError, Context
-from bench.report import CpuMeter, Row, machine_info, merge_results, render_table
+from bench.report import CpuMeter, Row, load_results, machine_info, merge_results, render_table
 
 HERE = Path(__file__).resolve().parent
 BUSY_NEIGHBOURS = 0.25  # CPUs used by other processes above which timings are flagged
@@ -40,13 +40,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
 
+    if not args.no_write:
+        load_results(args.results)  # fail now, not after minutes of benchmarking
     ctx = Context(work=HERE / "work", posts=QUICK_POSTS if args.quick else FULL_POSTS, quick=args.quick)
     ctx.work.mkdir(parents=True, exist_ok=True)
     chosen = [name for name in BENCHMARKS if not args.only or name in args.only]
     machine = machine_info()
     print(
         f"{machine['cpu_model']}, {machine['cpu_usable']} usable of {machine['cpu_count']} CPUs, "
-        f"Python {machine['python']}, {ctx.posts:,} posts{' (quick)' if args.quick else ''}",
+        f"Python {machine['python']}, calibration loop {machine['calibration_ms']:.1f} ms, "
+        f"{ctx.posts:,} posts{' (quick)' if args.quick else ''}",
         flush=True,
     )
 
@@ -83,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{', '.join(disturbed)}; those wall-clock figures are inflated. Re-run on an idle machine.",
         )
     if not args.no_write:
-        merge_results(args.results, machine, rows, {"posts": ctx.posts, "quick": ctx.quick})
+        merge_results(args.results, machine, rows, {"posts": ctx.posts}, quick=ctx.quick)
         print(f"\nwrote {args.results}")
     if failed:
         print(f"\nbenchmarks that did not check out: {', '.join(failed)}", file=sys.stderr)

@@ -109,6 +109,11 @@ def ensure_corpus(root: Path, count: int) -> Corpus:
     return Corpus(root, count, total, reused=False)
 
 
+def post_index(path: Path) -> int:
+    """Return the index `i` of a generated post from its file name (`...-00042.md`)."""
+    return int(path.stem.rsplit("-", 1)[1])
+
+
 def make_post(index: int) -> tuple[str, str]:
     """Return post `index` as (path relative to the posts folder, file text)."""
     rng = random.Random(SEED * 1_000_003 + index)

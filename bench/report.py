@@ -101,8 +101,19 @@ def machine_info() -> dict[str, Any]:
     memory = _proc_field("/proc/meminfo", "MemTotal")
     if memory:
         info["memory_gib"] = round(int(memory.split()[0]) / 2**20, 1)
+    info["calibration_ms"] = round(calibration_ms(), 2)
     info["packages"] = {name: _version(name) for name in PACKAGES}
     return info
+
+
+def calibration_ms() -> float:
+    """Best of 5 of a fixed pure-Python loop: compares machines, and one VM from run to run."""
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        sum(range(1_000_000))
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
 
 
 def _proc_field(path: str, name: str) -> str | None:
@@ -164,22 +175,32 @@ def render_table(rows: list[Row]) -> str:
     return "\n".join(out + (["", "notes:", *notes] if notes else []))
 
 
-def merge_results(path: Path, machine: dict[str, Any], rows: list[Row], context: dict[str, Any]) -> None:
-    """Add `rows` to the JSON at `path`, keeping every key other benchmarks wrote."""
-    data: dict[str, Any] = {}
-    if path.exists():
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise SystemExit(
-                f"{path} is not valid JSON ({exc}); fix or remove it, nothing was written"
-            ) from None
-        if not isinstance(data, dict):
-            raise SystemExit(f"{path} does not hold a JSON object; fix or remove it, nothing was written")
+def load_results(path: Path) -> dict[str, Any]:
+    """Read results.json (`{}` when absent); refuse a file we would otherwise clobber."""
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise SystemExit(f"{path} is not valid JSON ({exc}); fix or remove it") from None
+    if not isinstance(data, dict):
+        raise SystemExit(f"{path} does not hold a JSON object; fix or remove it")
+    return data
+
+
+def merge_results(
+    path: Path, machine: dict[str, Any], rows: list[Row], context: dict[str, Any], *, quick: bool = False
+) -> None:
+    """Add `rows` to the JSON at `path`, keeping every key other benchmarks wrote.
+
+    Quick (smoke) runs go under `data["quick"]`, so they never replace a full-size figure.
+    """
+    data = load_results(path)
     data["schema"] = SCHEMA
     data["machine"] = machine
-    results = data.setdefault("results", {})
-    runs = data.setdefault("runs", {})
+    section = data.setdefault("quick", {}) if quick else data
+    results = section.setdefault("results", {})
+    runs = section.setdefault("runs", {})
     now = datetime.now(UTC).isoformat(timespec="seconds")
     for row in rows:
         if not row.record:

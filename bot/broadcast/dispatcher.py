@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +35,8 @@ from bot.store.posts import published, to_transmission
 
 log = logging.getLogger(__name__)
 SENDING_LEASE = timedelta(minutes=5)
+REFRESH_SECONDS = 2.0  # re-read the queue at least this often, for retries that became due
+VIEW_CACHE = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +44,7 @@ class EngineSettings:
     """Knobs of the engine; defaults suit Telegram's and Discord's published limits."""
 
     concurrency: int = 8
-    batch: int = 400
+    batch: int = 2000
     max_attempts: int = 8
     backoff_base: float = 2.0
     backoff_cap: float = 600.0
@@ -57,6 +60,7 @@ class _Job:
     delivery_id: int
     kind: str
     post_id: int | None
+    post_version: int
     payload: dict[str, Any]
     attempts: int
     destination_id: int
@@ -93,9 +97,15 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self.sent = 0
         self._steps = 0
+        self._pending: deque[Any] = deque()
+        self._claimed: set[int] = set()  # claimed by us and not yet recorded
+        self._stale = True
+        self._refilled_at = 0.0
+        self._views: dict[tuple[int, int], View] = {}
 
     def wake(self) -> None:
         """Look for work now (new deliveries were queued)."""
+        self._stale = True
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -148,8 +158,7 @@ class Dispatcher:
             self._pacer.forget_idle(now.timestamp())
         jobs, next_time = await self._choose(now, free)
         if jobs:
-            await self._claim(jobs, now)
-            for job in jobs:
+            for job in await self._claim(jobs, now):
                 task = asyncio.get_running_loop().create_task(self._send(job))
                 self._tasks.add(task)
                 task.add_done_callback(self._done)
@@ -166,9 +175,23 @@ class Dispatcher:
         if not task.cancelled() and task.exception() is not None:
             log.error("send task crashed", exc_info=task.exception())
 
-    async def _choose(self, now: datetime, free: int) -> tuple[list[_Job], float | None]:
+    async def _refill(self, now: datetime) -> None:
+        """Load the next due rows, oldest first; only this dispatcher claims them (one leader)."""
         query = (
-            select(Delivery, Destination)
+            select(
+                Delivery.id,
+                Delivery.kind,
+                Delivery.post_id,
+                Delivery.post_version,
+                Delivery.payload,
+                Delivery.attempts,
+                Destination.id,
+                Destination.chat_id,
+                Destination.thread_id,
+                Destination.silent,
+                Destination.kind,
+                Destination.language,
+            )
             .join(Destination, Destination.id == Delivery.destination_id)
             .where(
                 Delivery.status == "pending",
@@ -181,55 +204,93 @@ class Dispatcher:
         )
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
+        self._pending = deque(row for row in rows if row[0] not in self._claimed)
+        self._stale, self._refilled_at = False, now.timestamp()
+
+    async def _choose(self, now: datetime, free: int) -> tuple[list[_Job], float | None]:
+        instant = now.timestamp()
+        if self._stale or not self._pending or instant - self._refilled_at > REFRESH_SECONDS:
+            await self._refill(now)
         jobs: list[_Job] = []
+        waiting: list[Any] = []
         taken: set[int] = set()
         next_time: float | None = None
-        instant = now.timestamp()
-        for delivery, destination in rows:
-            if destination.id in self._busy or destination.id in taken:
-                continue  # one message at a time per chat keeps their order
-            group = destination.kind != "private"
-            ready = self._pacer.earliest(destination.chat_id, group, instant)
+        while self._pending and len(jobs) < free:
+            row = self._pending.popleft()
+            (
+                delivery_id,
+                kind,
+                post_id,
+                version,
+                payload,
+                attempts,
+                dest_id,
+                chat,
+                thread,
+                silent,
+                dest_kind,
+                lang,
+            ) = row
+            if dest_id in self._busy or dest_id in taken:
+                waiting.append(row)  # one message at a time per chat keeps their order
+                continue
+            group = dest_kind != "private"
+            ready = self._pacer.earliest(chat, group, instant)
             if ready > instant:
+                waiting.append(row)
                 next_time = ready if next_time is None else min(next_time, ready)
                 if self._pacer.overall_earliest(instant) > instant:
                     break  # the platform-wide limit is spent: nothing else can go either
                 continue
-            handle = self._pacer.record(destination.chat_id, group, instant)
-            taken.add(destination.id)
-            lang: Lang = "en" if destination.language == "en" else self._settings.lang
-            target = Target(destination.chat_id, destination.thread_id, destination.silent)
-            jobs.append(
-                _Job(
-                    handle,
-                    delivery.id,
-                    delivery.kind,
-                    delivery.post_id,
-                    dict(delivery.payload),
-                    delivery.attempts + 1,
-                    destination.id,
-                    target,
-                    lang,
-                )
+            handle = self._pacer.record(chat, group, instant)
+            taken.add(dest_id)
+            language: Lang = "en" if lang == "en" else self._settings.lang
+            target = Target(chat, thread, silent)
+            job = _Job(
+                handle,
+                delivery_id,
+                kind,
+                post_id,
+                version,
+                dict(payload),
+                attempts + 1,
+                dest_id,
+                target,
+                language,
             )
-            if len(jobs) >= free:
-                break
+            jobs.append(job)
+        self._pending.extendleft(reversed(waiting))
         return jobs, next_time
 
-    async def _claim(self, jobs: list[_Job], now: datetime) -> None:
+    async def _claim(self, jobs: list[_Job], now: datetime) -> list[_Job]:
+        """Mark rows as sending (with a lease); return the jobs whose rows were still pending."""
         async with self._sessions.begin() as session:
-            await session.execute(
+            result = await session.execute(
                 update(Delivery)
-                .where(Delivery.id.in_([job.delivery_id for job in jobs]))
+                .where(Delivery.id.in_([job.delivery_id for job in jobs]), Delivery.status == "pending")
                 .values(status="sending", attempts=Delivery.attempts + 1, next_attempt_at=now + SENDING_LEASE)
+                .returning(Delivery.id)
             )
-        self._busy.update(job.destination_id for job in jobs)
+            claimed = set(result.scalars())
+        kept = [job for job in jobs if job.delivery_id in claimed]
+        self._busy.update(job.destination_id for job in kept)
+        self._claimed.update(job.delivery_id for job in kept)
+        return kept
 
     async def _view(self, job: _Job) -> View | None:
+        if job.kind in ("post", "edit") and job.post_id is not None:
+            key = (job.post_id, job.post_version)
+            if key in self._views:
+                return self._views[key]
         async with self._sessions() as session:
             if job.kind in ("post", "edit") and job.post_id is not None:
                 post = await session.get(PostRow, job.post_id)
-                return to_transmission(post) if post is not None else None
+                if post is None or post.state != "active" or post.draft:
+                    return None
+                if len(self._views) >= VIEW_CACHE:
+                    self._views.pop(next(iter(self._views)))
+                view = self._views[key] = to_transmission(post)
+                return view
             if job.kind in ("digest", "collapse"):
                 ids = [int(i) for i in job.payload.get("post_ids", [])]
                 rows = (
@@ -266,6 +327,7 @@ class Dispatcher:
             await self._recorder.record(outcome)
         finally:
             self._busy.discard(job.destination_id)
+            self._claimed.discard(job.delivery_id)
         if outcome.status == "sent":
             self.sent += 1
 
