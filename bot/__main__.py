@@ -4,4 +4,6 @@ import sys
 
 from bot.cli import main
 
-sys.exit(main())
+# The guard matters: parser processes (spawned for large scans) import this module too.
+if __name__ == "__main__":
+    sys.exit(main())

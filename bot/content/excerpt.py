@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
-from html.parser import HTMLParser
+from xml.etree.ElementTree import Element
 
 import markdown
+from markdown.util import HTML_PLACEHOLDER_RE
 
 from bot.content.latex import latex_to_unicode
 from bot.content.models import Lang
@@ -31,6 +33,8 @@ _MATH = re.compile(
     r"|(?<![\\$\w])\$(?=[^\s$])(?P<dollar>[^$\n]+?)(?<=[^\s\\])\$(?!\d)",
     re.DOTALL,
 )
+PREFIX_FACTOR = 4
+RENDER_FACTOR = 1.3
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 _SPACE = re.compile(r"\s+")
 
@@ -53,65 +57,56 @@ class _Math:
 _Piece = str | _Atom
 
 
-class _TextExtractor(HTMLParser):
-    """Collect the visible text of Markdown's HTML: blocks become spaces, images disappear."""
+_BLOCKS = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "div", "br", "hr", "tr", "td",
+     "th", "table", "dt", "dd"}
+)  # fmt: skip
+_SKIP = frozenset({"script", "style", "img"})
+_RAW_SKIP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+_TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.DOTALL)
 
-    _BLOCKS = frozenset(
-        [
-            "p",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "li",
-            "ul",
-            "ol",
-            "blockquote",
-            "div",
-            "br",
-            "hr",
-            "tr",
-            "td",
-            "th",
-            "table",
-            "dt",
-            "dd",
-            "pre",
-        ]
-    )
-    _SKIP = frozenset({"script", "style"})
 
-    def __init__(self, code_marker: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._code_marker = code_marker
-        self._skip_depth = 0
-        self._pre_depth = 0
+class _TextSerializer:
+    """Markdown's serializer slot: emit the tree's visible text instead of HTML.
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skip_depth += 1
-        elif tag == "pre":
+    Reading text straight from the element tree saves serialising HTML and parsing it again.
+    """
+
+    def __init__(self, md: markdown.Markdown) -> None:
+        self._md = md
+        self.code_marker = ""
+
+    def __call__(self, root: Element) -> str:
+        parts: list[str] = []
+        self._walk(root, parts)
+        return HTML_PLACEHOLDER_RE.sub(self._raw_html, "".join(parts))
+
+    def _walk(self, element: Element, parts: list[str]) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag == "pre":
             # Indented code blocks reach us as <pre>; they read as a placeholder like fences.
-            if self._pre_depth == 0:
-                self.parts.append(f" {self._code_marker} ")
-            self._pre_depth += 1
-        elif tag in self._BLOCKS:
-            self.parts.append(" ")
+            parts.append(f" {self.code_marker} ")
+        elif tag not in _SKIP:
+            block = tag in _BLOCKS
+            if block:
+                parts.append(" ")
+            if element.text:
+                parts.append(element.text)
+            for child in element:
+                self._walk(child, parts)
+            if block:
+                parts.append(" ")
+        if element.tail:
+            parts.append(element.tail)
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self._skip_depth = max(0, self._skip_depth - 1)
-        elif tag == "pre":
-            self._pre_depth = max(0, self._pre_depth - 1)
-        elif tag in self._BLOCKS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip_depth and not self._pre_depth:
-            self.parts.append(data)
+    def _raw_html(self, match: re.Match[str]) -> str:
+        # Raw HTML and entities were stashed by Markdown; keep only their visible text.
+        blocks = self._md.htmlStash.rawHtmlBlocks
+        index = int(match.group(1))
+        raw = str(blocks[index]) if index < len(blocks) else ""
+        if not raw.startswith("<"):
+            return html.unescape(raw)  # an entity such as &lt; inside the text
+        return " " + html.unescape(_TAG.sub(" ", _RAW_SKIP.sub(" ", raw))) + " "
 
 
 class _Protector:
@@ -159,15 +154,18 @@ class _Protector:
 
 
 _MD = markdown.Markdown(extensions=["tables", "sane_lists"])
+_SERIALIZER = _TextSerializer(_MD)
+_MD.serializer = _SERIALIZER
+_MD.stripTopLevelTags = False
+# Markdown's own postprocessors expect HTML; our serializer already resolved the stash.
+_MD.postprocessors.deregister("raw_html")
 
 
 def _render_text(source: str, protector: _Protector) -> list[_Piece]:
     """Run Markdown over protected source and return text pieces with atoms restored."""
     _MD.reset()
-    extractor = _TextExtractor(protector.marker(_Atom(PLACEHOLDER_CODE[protector.lang])))
-    extractor.feed(_MD.convert(source))
-    extractor.close()
-    flat = _SPACE.sub(" ", "".join(extractor.parts)).strip()
+    _SERIALIZER.code_marker = protector.marker(_Atom(PLACEHOLDER_CODE[protector.lang]))
+    flat = _SPACE.sub(" ", _MD.convert(source)).strip()
     pieces: list[_Piece] = []
     position = 0
     for token in _TOKEN.finditer(flat):
@@ -183,20 +181,25 @@ def build_excerpt(body: str, *, lang: Lang, limit: int = 350) -> str:
     protector = _Protector(lang)
     # The marker characters are private-use code points; a post can't be allowed to forge them.
     body = body.replace(_OPEN, "").replace(_CLOSE, "")
-    blocks = _BLANK_LINES.split(protector.spans(protector.fences(body)))
-    # Rendering a whole post costs milliseconds; render only as many blocks as the excerpt needs,
-    # doubling the share until the text is long enough or the post is exhausted.
+    fenced = protector.fences(body)
+    # Only the start of a post can reach the excerpt: protect and render a prefix that ends on
+    # a paragraph break well past the limit, and say "more" if anything was left out.
+    end = fenced.find("\n\n", PREFIX_FACTOR * limit)
+    prefix, rest = (fenced, "") if end < 0 else (fenced[:end], fenced[end:])
+    blocks = _BLANK_LINES.split(protector.spans(prefix))
+    more_after = bool(rest.strip())
+    # Rendering costs about a microsecond a character: render as few blocks as will do,
+    # taking more only when the text falls short.
     take = 1
     while True:
-        taken = blocks[:take]
-        source = "\n\n".join(taken)
-        if take < len(blocks) and len(source) < 2 * limit:
+        source = "\n\n".join(blocks[:take])
+        if take < len(blocks) and len(source) < RENDER_FACTOR * limit:
             take += 1
             continue
         pieces = _render_text(source, protector)
         if take >= len(blocks) or _visible_length(pieces) > limit:
-            return cut(pieces, limit, more=take < len(blocks))
-        take *= 2
+            return cut(pieces, limit, more=more_after or take < len(blocks))
+        take = max(take + 1, int(take * 1.5))
 
 
 def _visible_length(pieces: list[_Piece]) -> int:

@@ -5,24 +5,32 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.content.models import Post
-from bot.content.post_file import PostDefaults, PostError, content_hash, parse_post
+from bot.content.post_file import PostDefaults
+from bot.index.reader import Read, read_many
 from bot.index.walk import FoundFile, walk_posts
 from bot.store.models import FileSeen, MetaValue, PostRow, SlugHistory
 
 Progress = Callable[[int, int], None]
 FIRST_SCAN_KEY = "first_scan_at"
 DUPLICATE = "duplicate slug"
+POOL_THRESHOLD = 400  # below this many files, starting parser processes costs more than it saves
+CHUNK = 64
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -49,19 +57,27 @@ class ScanReport:
 
 
 @dataclass(slots=True)
-class _Read:
-    """A file that had to be read: its hash, and its post or the reason it is broken."""
+class _File:
+    """A files_seen row as it will be written back."""
 
-    found: FoundFile
-    digest: str
-    post: Post | None = None
-    error: str | None = None
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    post_id: int | None
+    error: str | None
+    new_slug: str | None = None  # set when the post is inserted in this scan and has no id yet
 
 
 def view_hash(post: Post) -> str:
     """Hash what a transmission shows, so a change in it (not in whitespace) bumps the version."""
     shown = [post.title, post.category, post.published_at.isoformat(), post.excerpt, post.url, post.image]
     return hashlib.blake2b(json.dumps(shown).encode(), digest_size=16).hexdigest()
+
+
+def _chunks(items: Sequence[T], size: int = 500) -> Iterable[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 class Indexer:
@@ -80,152 +96,243 @@ class Indexer:
         self._clock = clock
         self._lock = asyncio.Lock()
         self._first_scan_done = False
+        # path -> (size, mtime_ns, error); the indexer is the only writer of files_seen, so this
+        # copy saves reading the table on every scan.
+        self._stats: dict[str, tuple[int, int, str | None]] | None = None
 
     async def scan(self, progress: Progress | None = None) -> ScanReport:
         """Scan once; concurrent callers wait for the running scan instead of racing it."""
         async with self._lock:
-            return await self._scan(progress)
+            try:
+                return await self._scan(progress)
+            except BaseException:
+                self._stats = None  # re-read the table next time rather than trust a half update
+                raise
 
     async def _scan(self, progress: Progress | None) -> ScanReport:
         report = ScanReport()
         if not self._posts_dir.is_dir():
             report.invalid.append((str(self._posts_dir), "posts folder does not exist"))
             return report
+        if self._stats is None:
+            async with self._sessions() as session:
+                query = select(FileSeen.path, FileSeen.size, FileSeen.mtime_ns, FileSeen.error)
+                self._stats = {
+                    path: (size, mtime, error) for path, size, mtime, error in await session.execute(query)
+                }
+        stats = self._stats
+        walked = await asyncio.to_thread(walk_posts, self._posts_dir)
+        changed = [f for f in walked.files if _stat_changed(stats.get(f.path), f)]
+        on_disk = {f.path for f in walked.files}
+        vanished = [path for path in stats if path not in on_disk]
         async with self._sessions() as session:
-            rows = (await session.execute(select(FileSeen))).scalars().all()
-            seen = {row.path: row for row in rows}
-            walked = await asyncio.to_thread(walk_posts, self._posts_dir)
-            changed = [f for f in walked.files if _stat_changed(seen.get(f.path), f)]
-            on_disk = {f.path for f in walked.files}
-            vanished = [path for path in seen if path not in on_disk]
-            if changed:
-                reads = await asyncio.to_thread(self._read_all, changed, seen, progress)
-                report.parsed_files = sum(1 for r in reads if r.post is not None or r.error is not None)
-            else:
-                reads = []
             first_scan = not self._first_scan_done and await session.get(MetaValue, FIRST_SCAN_KEY) is None
-            if reads or vanished:
-                await self._reconcile(session, reads, vanished, seen, report, first_scan)
+            if changed or vanished:
+                seen = await _load_files(session, [f.path for f in changed] + vanished)
+                reads = await self._read_all(changed, seen, progress)
+                report.parsed_files = sum(1 for r in reads if r.post is not None or r.error is not None)
+                files = await self._reconcile(session, reads, vanished, seen, report, first_scan)
+                await _write_files(session, list(seen) + [r.found.path for r in reads], files)
             if first_scan:
                 session.add(MetaValue(key=FIRST_SCAN_KEY, value=self._clock.now().isoformat()))
-            self._first_scan_done = True
             await session.commit()
-            report.invalid = sorted(
-                [(row.path, row.error) for row in seen.values() if row.error and row.path in on_disk]
-                + walked.refused
-            )
             report.indexed = await _count_active(session)
+        self._first_scan_done = True
+        if changed or vanished:
+            for path in vanished:
+                stats.pop(path, None)
+            for item in files:
+                stats[item.path] = (item.size, item.mtime_ns, item.error)
+        report.invalid = sorted([(p, e) for p, (_, _, e) in stats.items() if e] + walked.refused)
         return report
 
-    def _read_all(
+    async def _read_all(
         self, files: list[FoundFile], seen: dict[str, FileSeen], progress: Progress | None
-    ) -> list[_Read]:
-        reads = []
-        for number, found in enumerate(files, 1):
-            reads.append(self._read(found, seen.get(found.path)))
-            if progress is not None and (number % 100 == 0 or number == len(files)):
-                progress(number, len(files))
-        return reads
-
-    def _read(self, found: FoundFile, before: FileSeen | None) -> _Read:
-        try:
-            with open(found.absolute, "rb") as handle:
-                raw = handle.read(self._defaults.max_bytes + 1)
-        except OSError as exc:
-            return _Read(found, "", error=f"cannot read: {exc.strerror}")
-        digest = content_hash(raw)
-        if before is not None and before.content_hash == digest and before.error is None:
-            return _Read(found, digest)  # touched, not changed: no parsing
-        try:
-            return _Read(found, digest, post=parse_post(raw, found.path, self._defaults))
-        except PostError as exc:
-            return _Read(found, digest, error=str(exc))
+    ) -> list[Read]:
+        """Read and parse files; many at once go to parser processes, one per core."""
+        work = [(f, _known_hash(seen.get(f.path))) for f in files]
+        batches = list(_chunks(work, CHUNK))
+        job = partial(read_many, defaults=self._defaults)
+        loop = asyncio.get_running_loop()
+        results: list[Read] = []
+        workers = min(os.cpu_count() or 1, 8)
+        if len(work) >= POOL_THRESHOLD and workers > 1:
+            # spawn, not fork: the bot's process has threads (database driver, scheduler).
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                futures = [loop.run_in_executor(pool, job, batch) for batch in batches]
+                for future in futures:
+                    results += await future
+                    _report(progress, len(results), len(work))
+        else:
+            for batch in batches:
+                results += await asyncio.to_thread(job, list(batch))
+                _report(progress, len(results), len(work))
+        return results
 
     async def _reconcile(
         self,
         session: AsyncSession,
-        reads: list[_Read],
+        reads: list[Read],
         vanished: list[str],
         seen: dict[str, FileSeen],
         report: ScanReport,
         first_scan: bool,
-    ) -> None:
+    ) -> list[_File]:
         now = self._clock.now()
-        posts = {row.id: row for row in (await session.execute(select(PostRow))).scalars()}
-        by_slug = {row.slug: row for row in posts.values()}
         gone_paths = set(vanished)
+        posts = await _load_posts(session, reads, vanished, seen)
+        by_slug = {row.slug: row for row in posts.values()}
         # Files that vanished this scan, or posts already removed, may reappear under a new name.
-        orphans = {row.content_hash: row for row in posts.values() if row.source_path in gone_paths}
-        orphans |= {row.content_hash: row for row in posts.values() if row.state == "removed"}
+        orphans = {row.content_hash: row for row in posts.values() if row.state == "removed"}
+        orphans |= {row.content_hash: row for row in posts.values() if row.source_path in gone_paths}
         claimed: set[int] = set()
+        new_posts: dict[str, dict[str, Any]] = {}
+        files: list[_File] = []
 
         for read in reads:
-            record = seen.get(read.found.path)
-            if record is None:
-                record = FileSeen(path=read.found.path, size=0, mtime_ns=0, content_hash="")
-                session.add(record)
-                seen[read.found.path] = record
-            record.size, record.mtime_ns, record.content_hash = (
+            before = seen.get(read.found.path)
+            item = _File(
+                read.found.path,
                 read.found.size,
                 read.found.mtime_ns,
                 read.digest,
+                before.post_id if before else None,
+                read.error,
             )
+            files.append(item)
             if read.post is None:
-                record.error = read.error
-                if read.error is not None and record.post_id is not None:
-                    # A post whose file broke stays as it was; the error is reported until fixed.
-                    claimed.add(record.post_id)
+                if read.error is None and before is not None:
+                    item.error = before.error  # touched only: keep what we knew
+                elif item.post_id is not None:
+                    claimed.add(item.post_id)  # a broken edit keeps the last good version
                 continue
             post = read.post
-            row = _match(post, record, posts, orphans, by_slug, gone_paths, claimed)
+            if post.slug in new_posts:
+                item.error = (
+                    f"{DUPLICATE} {post.slug!r}: already used by {new_posts[post.slug]['source_path']}"
+                )
+                continue
+            row = _match(post, item.post_id, posts, orphans, by_slug, gone_paths, claimed)
             owner = by_slug.get(post.slug)
             if owner is not None and owner is not row:
                 if owner.id in claimed or (owner.state == "active" and owner.source_path not in gone_paths):
-                    record.error = f"{DUPLICATE} {post.slug!r}: already used by {owner.source_path}"
+                    item.error = f"{DUPLICATE} {post.slug!r}: already used by {owner.source_path}"
                     continue
                 # A long-removed post gives its slug up to the new one.
                 by_slug.pop(owner.slug)
                 owner.slug = f"{owner.slug}~removed-{owner.id}"
                 await session.flush()
-            record.error = None
             if row is None:
-                row = _new_row(post, now, announced=now if first_scan and post.published_at <= now else None)
-                session.add(row)
-                await session.flush()
-                posts[row.id] = row
+                announced = now if first_scan and post.published_at <= now else None
+                new_posts[post.slug] = _new_row(post, now, announced)
+                item.post_id, item.new_slug = None, post.slug
                 report.new.append(post.slug)
-            else:
-                if row.source_path != post.source_path:
-                    report.moved.append((row.source_path, post.source_path))
-                if row.slug != post.slug:
-                    by_slug.pop(row.slug, None)
-                    await session.merge(SlugHistory(slug=row.slug, post_id=row.id, changed_at=now))
-                if _update_row(row, post, now):
-                    report.changed.append(post.slug)
+                continue
+            if row.source_path != post.source_path:
+                report.moved.append((row.source_path, post.source_path))
+            if row.slug != post.slug:
+                by_slug.pop(row.slug, None)
+                await session.merge(SlugHistory(slug=row.slug, post_id=row.id, changed_at=now))
+            if _update_row(row, post, now):
+                report.changed.append(post.slug)
             by_slug[row.slug] = row
             claimed.add(row.id)
-            record.post_id = row.id
+            item.post_id = row.id
 
         for path in vanished:
-            record = seen.pop(path)
-            if record.post_id is not None and record.post_id not in claimed:
+            record = seen[path]
+            if record.post_id is not None and record.post_id not in claimed and record.post_id in posts:
                 row = posts[record.post_id]
                 if row.state != "removed":
                     row.state, row.updated_at = "removed", now
                     report.removed.append(row.slug)
-            await session.delete(record)
+        await session.flush()
+        await _insert_posts(session, list(new_posts.values()), files)
+        return files
 
 
-def _stat_changed(before: FileSeen | None, found: FoundFile) -> bool:
-    if before is None or before.size != found.size or before.mtime_ns != found.mtime_ns:
+async def _load_files(session: AsyncSession, paths: list[str]) -> dict[str, FileSeen]:
+    found: dict[str, FileSeen] = {}
+    for chunk in _chunks(paths):
+        for row in (await session.execute(select(FileSeen).where(FileSeen.path.in_(chunk)))).scalars():
+            found[row.path] = row
+    return found
+
+
+async def _load_posts(
+    session: AsyncSession, reads: list[Read], vanished: list[str], seen: dict[str, FileSeen]
+) -> dict[int, PostRow]:
+    """Load only the posts this scan can touch: by file, slug, content hash, and removed ones."""
+    ids = [r.post_id for r in seen.values() if r.post_id is not None]
+    slugs = [r.post.slug for r in reads if r.post is not None]
+    hashes = [r.post.content_hash for r in reads if r.post is not None]
+    posts: dict[int, PostRow] = {}
+    for column, values in ((PostRow.id, ids), (PostRow.slug, slugs), (PostRow.content_hash, hashes)):
+        for chunk in _chunks(values):
+            for row in (await session.execute(select(PostRow).where(column.in_(chunk)))).scalars():
+                posts[row.id] = row
+    for path_chunk in _chunks(vanished):
+        query = select(PostRow).where(or_(PostRow.source_path.in_(path_chunk)))
+        for row in (await session.execute(query)).scalars():
+            posts[row.id] = row
+    return posts
+
+
+async def _insert_posts(session: AsyncSession, rows: list[dict[str, Any]], files: list[_File]) -> None:
+    """Insert new posts in bulk, then point their files at the new ids."""
+    if not rows:
+        return
+    for batch in _chunks(rows, 1000):
+        await session.execute(insert(PostRow), list(batch))
+    ids: dict[str, int] = {}
+    for slugs in _chunks([row["slug"] for row in rows]):
+        result = await session.execute(select(PostRow.slug, PostRow.id).where(PostRow.slug.in_(slugs)))
+        ids.update({slug: post_id for slug, post_id in result})
+    for item in files:
+        if item.new_slug is not None:
+            item.post_id = ids[item.new_slug]
+
+
+async def _write_files(session: AsyncSession, touched: list[str], files: list[_File]) -> None:
+    """Replace the files_seen rows of every path this scan touched."""
+    for chunk in _chunks(sorted(set(touched))):
+        await session.execute(delete(FileSeen).where(FileSeen.path.in_(chunk)))
+    values = [
+        {
+            "path": f.path,
+            "size": f.size,
+            "mtime_ns": f.mtime_ns,
+            "content_hash": f.content_hash,
+            "post_id": f.post_id,
+            "error": f.error,
+        }
+        for f in files
+    ]
+    for batch in _chunks(values, 1000):
+        await session.execute(insert(FileSeen), list(batch))
+
+
+def _report(progress: Progress | None, done: int, total: int) -> None:
+    if progress is not None:
+        progress(done, total)
+
+
+def _known_hash(before: FileSeen | None) -> str | None:
+    # Only a file that parsed cleanly may skip parsing when its bytes are unchanged.
+    return before.content_hash if before is not None and before.error is None else None
+
+
+def _stat_changed(before: tuple[int, int, str | None] | None, found: FoundFile) -> bool:
+    if before is None or before[0] != found.size or before[1] != found.mtime_ns:
         return True
     # A duplicate slug depends on other files, so it is judged again on every scan (it is rare).
-    return bool(before.error and before.error.startswith(DUPLICATE))
+    return bool(before[2] and before[2].startswith(DUPLICATE))
 
 
 def _match(
     post: Post,
-    record: FileSeen,
+    post_id: int | None,
     posts: dict[int, PostRow],
     orphans: dict[str, PostRow],
     by_slug: dict[str, PostRow],
@@ -233,8 +340,8 @@ def _match(
     claimed: set[int],
 ) -> PostRow | None:
     """Find the stored post this file is: same path, else same content or slug whose file is gone."""
-    if record.post_id is not None and record.post_id in posts:
-        return posts[record.post_id]
+    if post_id is not None and post_id in posts:
+        return posts[post_id]
     for candidate in (orphans.get(post.content_hash), by_slug.get(post.slug)):
         if candidate is None or candidate.id in claimed:
             continue
@@ -260,16 +367,15 @@ def _fields(post: Post) -> dict[str, Any]:
     }
 
 
-def _new_row(post: Post, now: datetime, announced: datetime | None) -> PostRow:
-    return PostRow(
-        **_fields(post),
-        view_hash=view_hash(post),
-        version=1,
-        state="active",
-        first_seen_at=now,
-        updated_at=now,
-        announced_at=announced,
-    )
+def _new_row(post: Post, now: datetime, announced: datetime | None) -> dict[str, Any]:
+    return _fields(post) | {
+        "view_hash": view_hash(post),
+        "version": 1,
+        "state": "active",
+        "first_seen_at": now,
+        "updated_at": now,
+        "announced_at": announced,
+    }
 
 
 def _update_row(row: PostRow, post: Post, now: datetime) -> bool:
