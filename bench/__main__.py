@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import index_bench
+from bench import engine_bench, index_bench, memory_bench
 from bench.index_bench import BenchError, Context
 from bench.report import CpuMeter, Row, load_results, machine_info, merge_results, render_table
 
@@ -22,6 +22,10 @@ BENCHMARKS: dict[str, Callable[[Context], list[Row]]] = {
     "cold_index": index_bench.cold_index,
     "rescan": index_bench.rescan,
     "parse": index_bench.parse,
+    "pacing": engine_bench.pacing,
+    "engine": engine_bench.engine,
+    "saved_to_sent": engine_bench.saved_to_sent,
+    "memory": memory_bench.memory,
 }
 
 

@@ -14,12 +14,17 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA = 1
+COUNT_UNITS = frozenset({"429s"})  # whole numbers: shown without decimals
 PACKAGES = ("SQLAlchemy", "aiosqlite", "Markdown", "PyYAML", "pylatexenc")
 
 
 @dataclass(slots=True)
 class Row:
-    """One measured figure; lower is better. `target` gives pass/fail, `baseline` a ratio."""
+    """One measured figure. `target` gives pass/fail, `baseline` a ratio.
+
+    Lower is better unless `higher_is_better` (throughputs, % of a ceiling): then the target is
+    a floor (`≥`) instead of a cap (`≤`).
+    """
 
     key: str
     value: float
@@ -30,10 +35,13 @@ class Row:
     note: str = ""
     record: bool = True  # False: shown in the table only, never written to results.json
     extra: dict[str, Any] = field(default_factory=dict)  # written to runs[key] as is
+    higher_is_better: bool = False
 
     @property
     def passed(self) -> bool | None:
-        return None if self.target is None else self.value <= self.target
+        if self.target is None:
+            return None
+        return self.value >= self.target if self.higher_is_better else self.value <= self.target
 
     @property
     def ratio(self) -> tuple[float, str] | None:
@@ -136,8 +144,10 @@ def _version(name: str) -> str | None:
 
 
 def format_value(value: float, unit: str) -> str:
-    """Three significant-ish figures: `7.42 s`, `38.1 ms`, `912 µs/post`."""
-    if value >= 100:
+    """Three significant-ish figures: `7.42 s`, `38.1 ms`, `912 µs/post`; counts as `3 429s`."""
+    if unit in COUNT_UNITS and float(value).is_integer():
+        text = f"{int(value):,}"
+    elif value >= 100:
         text = f"{value:,.0f}"
     elif value >= 10:
         text = f"{value:.1f}"
@@ -156,7 +166,9 @@ def render_table(rows: list[Row]) -> str:
             (
                 row.key,
                 format_value(row.value, row.unit),
-                f"≤ {format_value(row.target, row.unit)}" if row.target is not None else "",
+                f"{'≥' if row.higher_is_better else '≤'} {format_value(row.target, row.unit)}"
+                if row.target is not None
+                else "",
                 format_value(row.baseline, row.unit) if row.baseline is not None else "",
                 f"{ratio[0]:.2f}× {ratio[1]}" if ratio else "",
                 {None: "", True: "PASS", False: "FAIL"}[row.passed],
@@ -212,6 +224,7 @@ def merge_results(
             "target": row.target,
             "baseline": row.baseline,
             "passed": row.passed,
+            "better": "higher" if row.higher_is_better else "lower",
             "samples": [round(s, 6) for s in row.samples],
             "cpu_model": machine["cpu_model"],
             "cpu_usable": machine["cpu_usable"],

@@ -237,7 +237,7 @@ async def run(app: App, stop: asyncio.Event, out: TextIO | None = None, backfill
     async with AsyncExitStack() as stack:
         console = await _open_platforms(app, stack, out)
         async with app.sessions.begin() as session:
-            recovered = await outbox.recover_in_flight(session)
+            recovered = await outbox.recover_in_flight(session, app.clock.now())
         if recovered:
             log.info("%d deliveries were in flight at the last stop; sending them again", recovered)
         app.jobs = Jobs(app.tick, settings.scan_interval)

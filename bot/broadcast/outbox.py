@@ -210,10 +210,10 @@ async def queue_digest(
     return await insert_new(session, [row(destination.id, "digest", key, now, payload=payload)]) == 1
 
 
-async def recover_in_flight(session: AsyncSession) -> int:
-    """Put rows left in 'sending' by a crash back in the queue (only the leader sends)."""
+async def recover_in_flight(session: AsyncSession, now: datetime) -> int:
+    """Put rows left in 'sending' by a crash back in the queue, due now (only the leader sends)."""
     result = await session.execute(
-        update(Delivery).where(Delivery.status == "sending").values(status="pending")
+        update(Delivery).where(Delivery.status == "sending").values(status="pending", next_attempt_at=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
