@@ -37,8 +37,8 @@ def delivered(server):
     return sum(len(messages) for messages in server.messages.values())
 
 
-async def wait_for(condition, process, timeout):
-    deadline = asyncio.get_running_loop().time() + timeout
+async def wait_for(condition, process, limit):
+    deadline = asyncio.get_running_loop().time() + limit
     while not condition() and process.returncode is None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("timed out")

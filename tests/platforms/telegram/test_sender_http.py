@@ -42,12 +42,12 @@ async def add(app, *chat_ids):
             await subscribe(session, Subscription("telegram", chat_id, kind=kind), app.clock.now())
 
 
-async def until_settled(app, timeout=30.0):
+async def until_settled(app, limit=30.0):
     """Run the sender until no delivery is pending or sending."""
     stop = asyncio.Event()
     runner = asyncio.create_task(app.dispatchers["telegram"].run(stop))
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(limit):
             while True:
                 async with app.sessions() as session:
                     statuses = set((await session.execute(select(Delivery.status))).scalars())
