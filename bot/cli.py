@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -16,6 +15,8 @@ from bot.content.models import LatestPage, Notice, Transmission
 from bot.content.render import discord as discord_render
 from bot.content.render import telegram as telegram_render
 from bot.content.render import text as text_render
+from bot.logs import configure as configure_logging
+from bot.logs import secret_parts
 from bot.scheduler import parse_schedule
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import destinations
@@ -70,13 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request URL, and Telegram's URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    secrets = [
+        part
+        for token in (settings.telegram_bot_token, settings.discord_bot_token)
+        if token is not None
+        for part in secret_parts(token.get_secret_value())
+    ]
+    configure_logging(settings.log_level, secrets)
     handlers: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
         "scan": _scan,
         "latest": _latest,

@@ -1,0 +1,67 @@
+"""`run` with a Telegram token: posts reach subscribed chats over HTTP, and the token never leaks."""
+
+import asyncio
+import os
+import signal
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.app import build_app
+from bot.settings import load_settings
+from bot.store.destinations import Subscription, subscribe
+from tests.conftest import post_text
+from tests.fakes.telegram_server import FakeTelegram
+
+ROOT = Path(__file__).resolve().parents[3]
+TOKEN = "987654:SECRET-token-never-logged"
+
+
+async def test_run_sends_new_posts_and_never_logs_the_token(tmp_path, posts_dir):
+    url = f"sqlite:///{tmp_path / 'tg.db'}"
+    app = build_app(load_settings(posts_dir=posts_dir, database_url=url, _env_file=None))
+    await app.prepare()
+    async with app.sessions.begin() as session:
+        await subscribe(session, Subscription("telegram", "4242"), app.clock.now())
+        await subscribe(
+            session, Subscription("telegram", "-100777", kind="group", thread_id="12"), app.clock.now()
+        )
+    await app.close()
+    async with FakeTelegram(token=TOKEN) as server:
+        env = {
+            **os.environ,
+            "POSTS_DIR": str(posts_dir),
+            "DATABASE_URL": url,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BASE_URL": server.base_url,
+            "SCAN_INTERVAL": "3600",
+            "LOG_LEVEL": "DEBUG",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        output = b""
+        try:
+            async with asyncio.timeout(30):
+                while b"posts indexed" not in output:
+                    output += (
+                        await process.stdout.read1()
+                        if hasattr(process.stdout, "read1")
+                        else await process.stdout.read(4096)
+                    )
+                (posts_dir / "new.md").write_text(
+                    post_text("新文章", datetime.now(UTC).isoformat(), "正文。")
+                )
+                while len(server.messages) < 2:
+                    await asyncio.sleep(0.05)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            rest, _ = await asyncio.wait_for(process.communicate(), 30)
+            output += rest
+    assert process.returncode == 0, output.decode()
+    assert [m.text.splitlines()[1] for m in server.messages[4242]] == ["新文章"]
+    assert server.messages[-100777][0].message_thread_id == 12
+    text = output.decode()
+    assert "DEBUG" in text  # debug logging was really on
+    assert TOKEN not in text and TOKEN.split(":")[1] not in text

@@ -1,0 +1,29 @@
+import logging
+
+from bot.logs import RedactingFormatter, secret_parts
+
+
+def record(message, *args, exc_info=None):
+    return logging.LogRecord("httpx", logging.INFO, __file__, 1, message, args, exc_info)
+
+
+def test_secrets_are_redacted_in_messages_arguments_and_tracebacks():
+    token = "123456:AAE-secret-part"
+    formatter = RedactingFormatter(secret_parts(token))
+    line = formatter.format(record("POST %s", f"https://api.telegram.org/bot{token}/sendMessage"))
+    assert token not in line and "AAE-secret-part" not in line
+    assert "https://api.telegram.org/bot***/sendMessage" in line
+    try:
+        raise RuntimeError(f"failed with AAE-secret-part in {token}")
+    except RuntimeError:
+        import sys
+
+        line = formatter.format(record("boom", exc_info=sys.exc_info()))
+    assert "AAE-secret-part" not in line and "RuntimeError" in line
+
+
+def test_bot_id_alone_is_not_treated_as_a_secret():
+    assert secret_parts("123456:abcdef") == ["123456:abcdef", "abcdef"]
+    assert secret_parts("discord-token-without-colon") == ["discord-token-without-colon"]
+    formatter = RedactingFormatter(["abc"])  # too short to redact safely
+    assert "abc" in formatter.format(record("abc"))
