@@ -45,11 +45,7 @@ async def test_run_sends_new_posts_and_never_logs_the_token(tmp_path, posts_dir)
         try:
             async with asyncio.timeout(30):
                 while b"posts indexed" not in output:
-                    output += (
-                        await process.stdout.read1()
-                        if hasattr(process.stdout, "read1")
-                        else await process.stdout.read(4096)
-                    )
+                    output += await process.stdout.read(4096)
                 (posts_dir / "new.md").write_text(
                     post_text("新文章", datetime.now(UTC).isoformat(), "正文。")
                 )
