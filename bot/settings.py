@@ -74,6 +74,12 @@ class Settings(BaseSettings):
             raise ValueError("SITE_URL must start with http:// or https://")
         return value
 
+    @field_validator("telegram_bot_token", "discord_bot_token", "telegram_base_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `.env.example` lists TELEGRAM_BOT_TOKEN= with no value: that means "no token".
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:

@@ -186,3 +186,11 @@ def test_destinations_add_list_remove_enable_and_status(env, bot):
     missing = bot(env, "destinations", "enable", "--platform", "telegram", "--chat-id", "-100123")
     assert missing.returncode == 1 and "no destination" in missing.stderr
     assert "queue 0" in bot(env, "status").stdout
+
+
+def test_blank_token_means_console():
+    from bot.settings import load_settings
+
+    settings = load_settings(telegram_bot_token="  ", telegram_base_url="", _env_file=None)
+    assert settings.telegram_bot_token is None and settings.telegram_base_url is None
+    assert "secret" not in repr(load_settings(telegram_bot_token="123:secret", _env_file=None))
