@@ -6,6 +6,9 @@ import re
 from datetime import UTC, datetime, tzinfo
 from urllib.parse import urlsplit
 
+from bot.content.i18n import t
+from bot.content.models import LatestPage, SearchResults
+
 # Caps applied before any platform limit so that no single field can crowd out the others.
 MAX_TITLE = 200
 MAX_CATEGORY = 64
@@ -84,3 +87,13 @@ def budgets() -> list[ItemBudget]:
     steps = [ItemBudget(e, MAX_TITLE, True) for e in PAGE_EXCERPT_STEPS]
     steps += [ItemBudget(0, 80, True), ItemBudget(0, 80, False), ItemBudget(0, 40, False)]
     return steps
+
+
+def search_page(view: SearchResults) -> LatestPage:
+    """Show search results as a page of updates under a heading that says what was searched."""
+    query = clamp(one_line(view.query), 100)
+    key = "search_results" if view.items else "search_none"
+    heading = t(key, view.lang, query=query, total=view.total)
+    return LatestPage(
+        view.items, 1, 1, view.total, view.lang, per_page=max(len(view.items), 1), heading=heading
+    )

@@ -21,6 +21,7 @@ from bot.content.render.common import (
     one_line,
     page_window,
     safe_url,
+    search_page,
 )
 
 MAX_EMBED_TITLE = 256
@@ -158,13 +159,7 @@ def render_view(view: View, zone: tzinfo = UTC) -> DiscordMessage:
     if isinstance(view, LatestPage):
         return render_page(view, zone)
     if isinstance(view, SearchResults):
-        query = clamp(one_line(view.query), 100)
-        heading = (
-            t("search_results", view.lang, query=query, total=view.total)
-            if view.items
-            else t("search_none", view.lang, query=query)
-        )
-        return render_page(LatestPage(view.items, 1, 1, view.total, view.lang, heading=heading), zone)
+        return render_page(search_page(view), zone)
     if isinstance(view, CategoryList):
         rows = [
             f"• {escape_markdown(clamp(one_line(c.name), MAX_CATEGORY))} — "

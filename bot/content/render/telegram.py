@@ -22,6 +22,7 @@ from bot.content.render.common import (
     one_line,
     page_window,
     safe_url,
+    search_page,
 )
 
 MAX_TEXT = 4096  # visible characters (code points) after entity parsing
@@ -187,13 +188,7 @@ def render_view(view: View, zone: tzinfo = UTC) -> TelegramMessage:
     if isinstance(view, LatestPage):
         return render_page(view, zone)
     if isinstance(view, SearchResults):
-        heading = (
-            t("search_results", view.lang, query=clamp(one_line(view.query), 100), total=view.total)
-            if view.items
-            else t("search_none", view.lang, query=clamp(one_line(view.query), 100))
-        )
-        page = LatestPage(view.items, 1, 1, view.total, view.lang, heading=heading)
-        return render_page(page, zone)
+        return render_page(search_page(view), zone)
     out = _Html()
     if isinstance(view, CategoryList):
         out.tag("b", t("categories", view.lang))
