@@ -3,37 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
-from bot.content.models import CategoryCount, CategoryList, LatestPage, Notice, SearchResults, Transmission
+from bot.content.models import CategoryCount, CategoryList, LatestPage, Notice, SearchResults
 from bot.content.render import telegram
+from tests.content.render.samples import IMAGE, URL, item, page
 from tests.fakes.telegram_html import check_callback_data, check_caption, check_message_text
-
-URL = "https://blog.example.org/posts/hello"
-IMAGE = "https://blog.example.org/img/cover.png"
-
-
-def item(**changes: Any) -> Transmission:
-    values: dict[str, Any] = {
-        "slug": "hello",
-        "title": "你好，世界",
-        "category": "随笔",
-        "published_at": datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
-        "excerpt": "第一段。",
-        "url": URL,
-        "image": None,
-        "lang": "zh",
-    }
-    values.update(changes)
-    return Transmission(**values)
-
-
-def page(number: int, pages: int, count: int = 5, **changes: Any) -> LatestPage:
-    items = tuple(item(slug=f"p{i}", title=f"Post {i}") for i in range(count))
-    return LatestPage(items, number, pages, total=pages * 5, **changes)
-
 
 # --- transmissions ---------------------------------------------------------------------------------------
 

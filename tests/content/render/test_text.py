@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.content.models import CategoryCount, CategoryList, LatestPage, Notice, SearchResults, Transmission
+from bot.content.models import CategoryCount, CategoryList, LatestPage, Notice, SearchResults
 from bot.content.render import text
+from tests.content.render.samples import URL, item
 
-URL = "https://blog.example.org/posts/hello"
 RULE = "─" * 48
-
-
-def item(**changes: Any) -> Transmission:
-    values: dict[str, Any] = {
-        "slug": "hello",
-        "title": "你好，世界",
-        "category": "随笔",
-        "published_at": datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
-        "excerpt": "第一段。",
-        "url": URL,
-        "image": None,
-        "lang": "zh",
-    }
-    values.update(changes)
-    return Transmission(**values)
 
 
 def test_transmission_card() -> None:
