@@ -11,6 +11,9 @@ from bot.clock import Clock
 from bot.content.i18n import t
 from bot.content.models import CategoryList, Lang, LatestPage, Notice, SearchResults, View
 from bot.store import posts
+from bot.subscriptions import Chat, Subscriptions
+
+__all__ = ["COMMANDS", "Chat", "CommandSpec", "Commands"]
 
 MAX_SEARCH_RESULTS = 5
 MAX_SEARCH_WORDS = 8
@@ -36,6 +39,19 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("post", "<slug>", "查看一篇文章", "Show one post"),
     CommandSpec("categories", "", "所有分类", "List categories"),
     CommandSpec("search", "<words>", "搜索文章", "Search posts"),
+    CommandSpec(
+        "subscribe",
+        "[category …] | digest <HH:MM|cron> [timezone]",
+        "订阅本聊天（管理员）：可选分类，或定时摘要",
+        "Subscribe this chat (admins): optional categories, or a scheduled digest",
+    ),
+    CommandSpec("unsubscribe", "", "取消订阅本聊天（管理员）", "Unsubscribe this chat (admins)"),
+    CommandSpec(
+        "settings",
+        "[silent on|off] [language zh|en]",
+        "查看或修改本聊天的订阅设置",
+        "Show or change this chat's subscription",
+    ),
     CommandSpec("help", "", "命令说明", "This help"),
 )
 
@@ -47,24 +63,35 @@ class Commands:
         self._sessions = sessions
         self._clock = clock
         self._page_size = page_size
-        self._handlers: dict[str, Callable[[str, Lang], Awaitable[View]]] = {
+        self.subscriptions = Subscriptions(sessions, clock)
+        self._readers: dict[str, Callable[[str, Lang], Awaitable[View]]] = {
             "latest": self.latest,
             "post": self.post,
             "categories": self.categories,
             "search": self.search,
             "help": self.help,
         }
+        self._managers: dict[str, Callable[[str, Chat], Awaitable[View]]] = {
+            "subscribe": self.subscriptions.subscribe,
+            "unsubscribe": self.subscriptions.unsubscribe,
+            "settings": self.subscriptions.settings,
+        }
 
-    async def run(self, text: str, lang: Lang) -> View | None:
-        """Answer a command line like `/latest 2`; None when the text is not a command."""
+    async def run(self, text: str, who: Chat | Lang) -> View | None:
+        """Answer a command line like `/latest 2`; None when the text is not a command.
+
+        `who` is the chat it came from, or just a language for the read-only commands.
+        """
+        chat = who if isinstance(who, Chat) else Chat("console", "", lang=who)
         if not text.startswith("/"):
             return None
-        name, _, args = text[1:].partition(" ")
+        name, _, args = text[1:].replace("\n", " ").partition(" ")
         name = name.split("@", 1)[0].lower()  # Telegram appends @botname in groups
-        handler = self._handlers.get(name)
-        if handler is None:
-            return Notice(t("unknown_command", lang, command=name[:32]), lang, is_error=True)
-        return await handler(args.strip(), lang)
+        if name in self._readers:
+            return await self._readers[name](args.strip(), chat.lang)
+        if name in self._managers:
+            return await self._managers[name](args.strip(), chat)
+        return Notice(t("unknown_command", chat.lang, command=name[:32]), chat.lang, is_error=True)
 
     async def latest(self, args: str, lang: Lang) -> View:
         """Show a LATEST UPDATES page; the argument is the page number (default 1)."""

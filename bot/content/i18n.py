@@ -42,6 +42,41 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "help_title": {"zh": "可用命令", "en": "Commands"},
     "posts_count": {"zh": "{count} 篇", "en": "{count} posts"},
+    "not_admin": {
+        "zh": "只有本聊天的管理员可以修改订阅。",
+        "en": "Only an admin of this chat can change its subscription.",
+    },
+    "subscribed": {
+        "zh": "已订阅：新文章会发到这里。",
+        "en": "Subscribed: new posts will arrive here.",
+    },
+    "subscribed_categories": {
+        "zh": "已订阅：只发送这些分类的新文章：{categories}。",
+        "en": "Subscribed: new posts in {categories} will arrive here.",
+    },
+    "subscribed_digest": {
+        "zh": "已订阅摘要：按 {schedule}（{tz}）发送一次 LATEST UPDATES。",
+        "en": "Subscribed to a digest: one LATEST UPDATES message at {schedule} ({tz}).",
+    },
+    "unknown_category": {
+        "zh": "没有分类 “{category}”。可用分类：{known}",
+        "en": "There is no category “{category}”. Categories: {known}",
+    },
+    "bad_schedule": {
+        "zh": "时间格式不对：{reason}。例如 /subscribe digest 09:30 Asia/Shanghai",
+        "en": "Bad schedule: {reason}. E.g. /subscribe digest 09:30 Europe/Berlin",
+    },
+    "unsubscribed": {"zh": "已取消订阅。", "en": "Unsubscribed."},
+    "not_subscribed": {
+        "zh": "这里还没有订阅。发送 /subscribe 订阅。",
+        "en": "This chat is not subscribed. Send /subscribe.",
+    },
+    "settings_title": {"zh": "本聊天的订阅", "en": "This chat's subscription"},
+    "settings_usage": {
+        "zh": "用法：/settings silent on|off 或 /settings language zh|en",
+        "en": "Usage: /settings silent on|off or /settings language zh|en",
+    },
+    "settings_saved": {"zh": "设置已保存。", "en": "Settings saved."},
 }
 
 

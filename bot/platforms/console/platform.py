@@ -12,6 +12,7 @@ from typing import TextIO
 from bot.broadcast.platform import Target
 from bot.content.models import Lang, View
 from bot.content.render.text import render_view
+from bot.subscriptions import Chat
 
 CONSOLE_CHAT_ID = "stdout"
 
@@ -44,7 +45,7 @@ class ConsolePlatform:
         """Nothing to delete on a terminal."""
 
 
-Answer = Callable[[str, Lang], Awaitable[View | None]]
+Answer = Callable[[str, Chat], Awaitable[View | None]]
 
 
 class ConsoleInput:
@@ -53,7 +54,8 @@ class ConsoleInput:
     def __init__(self, platform: ConsolePlatform, answer: Answer, lang: Lang) -> None:
         self._platform = platform
         self._answer = answer
-        self._lang = lang
+        # Whoever sits at the terminal runs the bot: they administer the console "chat".
+        self._chat = Chat("console", CONSOLE_CHAT_ID, title="terminal", is_admin=True, lang=lang)
         self._tasks: set[asyncio.Task[None]] = set()
 
     def attach(self, stream: TextIO = sys.stdin) -> bool:
@@ -80,6 +82,6 @@ class ConsoleInput:
         """Answer one typed line; the leading slash is optional on a terminal."""
         if not line.startswith("/"):
             line = "/" + line
-        view = await self._answer(line, self._lang)
+        view = await self._answer(line, self._chat)
         if view is not None:
             self._platform.show(view)
