@@ -164,6 +164,11 @@ class App:
                 wanted[f"digest:{destination.id}"] = trigger
         self.jobs.sync_digests(wanted, self.check_digests)
 
+    def wake(self) -> None:
+        """Tell every dispatcher that new deliveries are queued."""
+        for dispatcher in self.dispatchers.values():
+            dispatcher.wake()
+
     async def drain(self) -> int:
         """Send everything that may go now on every platform (tests and one-shot use)."""
         return sum([await dispatcher.drain() for dispatcher in self.dispatchers.values()])
@@ -216,12 +221,26 @@ async def _open_platforms(app: App, stack: AsyncExitStack, out: TextIO) -> Conso
     settings = app.settings
     console: ConsolePlatform | None = None
     if settings.telegram_bot_token is not None:
-        from bot.platforms.telegram.sender import TelegramSender, open_bot
+        from bot.platforms.telegram.platform import TelegramPlatform
 
-        bot = await stack.enter_async_context(
-            open_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_base_url)
+        secret = settings.telegram_webhook_secret
+        telegram = TelegramPlatform(
+            token=settings.telegram_bot_token.get_secret_value(),
+            commands=app.commands,
+            sessions=app.sessions,
+            clock=app.clock,
+            zone=settings.zone,
+            default_lang=settings.language,
+            owners=settings.owners,
+            wake=app.wake,
+            base_url=settings.telegram_base_url,
+            webhook_url=settings.telegram_webhook_url,
+            webhook_port=settings.telegram_webhook_port,
+            webhook_secret=secret.get_secret_value() if secret else None,
         )
-        app.add_platform(TelegramSender(bot, settings.zone))
+        await telegram.start()
+        stack.push_async_callback(telegram.stop)
+        app.add_platform(telegram.sender)
     if not app.dispatchers:
         console = ConsolePlatform(out, settings.zone)
         app.add_platform(console)

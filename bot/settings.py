@@ -13,7 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.store.database import DatabaseURLError, async_url
 
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.db"
-_SECRET_SETTINGS = frozenset({"DATABASE_URL", "TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN"})
+_SECRET_SETTINGS = frozenset(
+    {"DATABASE_URL", "TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"}
+)
 
 
 class SettingsError(ValueError):
@@ -47,6 +49,10 @@ class Settings(BaseSettings):
     discord_channel_per_5s: float = Field(5, gt=0)
     telegram_bot_token: SecretStr | None = None
     telegram_base_url: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_port: int = Field(8443, ge=1, le=65535)
+    telegram_webhook_secret: SecretStr | None = None
+    bot_admins: str = ""
     discord_bot_token: SecretStr | None = None
 
     @field_validator("timezone")
@@ -74,7 +80,14 @@ class Settings(BaseSettings):
             raise ValueError("SITE_URL must start with http:// or https://")
         return value
 
-    @field_validator("telegram_bot_token", "discord_bot_token", "telegram_base_url", mode="before")
+    @field_validator(
+        "telegram_bot_token",
+        "discord_bot_token",
+        "telegram_base_url",
+        "telegram_webhook_url",
+        "telegram_webhook_secret",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # `.env.example` lists TELEGRAM_BOT_TOKEN= with no value: that means "no token".
@@ -84,6 +97,19 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("bot_admins")
+    @classmethod
+    def _user_ids(cls, value: str) -> str:
+        for part in value.replace(",", " ").split():
+            if not part.lstrip("-").isdigit():
+                raise ValueError(f"BOT_ADMINS takes numeric user ids separated by commas, not {part!r}")
+        return value
+
+    @property
+    def owners(self) -> frozenset[int]:
+        """The user ids allowed to use the owner commands."""
+        return frozenset(int(part) for part in self.bot_admins.replace(",", " ").split())
 
     @property
     def zone(self) -> tzinfo:

@@ -81,7 +81,8 @@ async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> i
     module: Any = postgresql if dialect == "postgresql" else sqlite
     total = 0
     for start in range(0, len(rows), 1000):
-        statement = module.insert(Delivery).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        # The Core table (not the ORM entity), so rowcount reports the rows really inserted.
+        statement = module.insert(Delivery.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
         result = await session.execute(statement, list(rows[start : start + 1000]))
         total += max(int(getattr(result, "rowcount", 0) or 0), 0)
     return total
@@ -187,6 +188,16 @@ async def backfill(session: AsyncSession, now: datetime, count: int) -> int:
         for d in await active_instant(session)
         for p in reversed(chosen)
         if matches(d, p.category)
+    ]
+    return await insert_new(session, rows)
+
+
+async def rebroadcast(session: AsyncSession, post: PostRow, now: datetime) -> int:
+    """Queue `post` again for every instant destination (an owner asked; keyed by the time)."""
+    rows = [
+        row(d.id, "post", f"rebroadcast:{post.id}:{d.id}:{now.isoformat()}", now, post)
+        for d in await active_instant(session)
+        if matches(d, post.category)
     ]
     return await insert_new(session, rows)
 

@@ -6,9 +6,10 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.store.destinations import move_chat
 from bot.store.models import Delivery, Destination
 
 
@@ -127,24 +128,5 @@ async def _disable(session: AsyncSession, outcome: Outcome) -> None:
 
 async def _move(session: AsyncSession, destination_id: int, new_chat_id: str, reason: str | None) -> None:
     destination = await session.get(Destination, destination_id)
-    if destination is None:
-        return
-    clash = (
-        await session.execute(
-            select(Destination).where(
-                Destination.platform == destination.platform,
-                Destination.chat_id == new_chat_id,
-                Destination.thread_id == destination.thread_id,
-            )
-        )
-    ).scalar()
-    if clash is not None and clash.id != destination.id:
-        # The new chat is subscribed already: keep that one, retire this, and send there instead.
-        destination.active, destination.disabled_reason = False, f"moved to {new_chat_id} ({reason})"
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.destination_id == destination.id, Delivery.status == "pending")
-            .values(status="failed", last_error=f"chat moved to {new_chat_id}, subscribed there already")
-        )
-        return
-    destination.chat_id = new_chat_id
+    if destination is not None:
+        await move_chat(session, destination, new_chat_id, reason)

@@ -77,6 +77,33 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "Usage: /settings silent on|off or /settings language zh|en",
     },
     "settings_saved": {"zh": "设置已保存。", "en": "Settings saved."},
+    "start": {
+        "zh": "📡 INCOMING TRANSMISSION：博客的新文章会自动发到订阅的聊天。"
+        "私聊里发送 /subscribe 订阅；群组和频道由管理员订阅。",
+        "en": "📡 INCOMING TRANSMISSION: new blog posts arrive in subscribed chats. "
+        "Send /subscribe here to subscribe; in groups and channels an admin subscribes.",
+    },
+    "owners_only": {
+        "zh": "这个命令只有机器人的管理者可以用。",
+        "en": "Only the bot's owners can use this command.",
+    },
+    "channel_not_found": {
+        "zh": "找不到频道 {channel}，或机器人还不是它的管理员。",
+        "en": "Can't find {channel}, or the bot is not an admin there yet.",
+    },
+    "stale_button": {
+        "zh": "这个按钮已经失效，请重新发送 /latest。",
+        "en": "This button has expired; send /latest again.",
+    },
+    "slow_down": {"zh": "操作太快了，请稍后再试。", "en": "Too fast; please try again in a moment."},
+    "rebroadcast": {
+        "zh": "已重新发送 “{title}” 到 {count} 个目的地。",
+        "en": "Re-sending “{title}” to {count} destinations.",
+    },
+    "status_line": {
+        "zh": "队列 {queue}，已发送 {sent}，失败 {failed}，重试中 {retrying}",
+        "en": "queue {queue}, sent {sent}, failed {failed}, retrying {retrying}",
+    },
 }
 
 

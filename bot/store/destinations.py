@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.store.models import Destination
+from bot.store.models import Delivery, Destination
 
 PLATFORMS = ("telegram", "discord", "console")
 KINDS = ("private", "group", "channel", "thread")
@@ -76,3 +76,55 @@ async def listing(session: AsyncSession) -> Sequence[Destination]:
     """Return every destination, by platform then id."""
     query = select(Destination).order_by(Destination.platform, Destination.id)
     return (await session.execute(query)).scalars().all()
+
+
+async def move_chat(
+    session: AsyncSession, destination: Destination, new_chat_id: str, reason: str | None
+) -> None:
+    """Point a destination at its chat's new id (a group became a supergroup)."""
+    clash = await find(session, destination.platform, new_chat_id, destination.thread_id)
+    if clash is not None and clash.id != destination.id:
+        # The new chat is subscribed already: keep that one, retire this one and its queue.
+        destination.active, destination.disabled_reason = False, f"moved to {new_chat_id} ({reason})"
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.destination_id == destination.id, Delivery.status == "pending")
+            .values(status="failed", last_error=f"chat moved to {new_chat_id}, subscribed there already")
+        )
+        return
+    destination.chat_id = new_chat_id
+
+
+async def move_all(session: AsyncSession, platform: str, old_chat_id: str, new_chat_id: str) -> int:
+    """Move every destination (topics included) of a chat to its new id; return how many."""
+    query = select(Destination).where(Destination.platform == platform, Destination.chat_id == old_chat_id)
+    moved = 0
+    for destination in (await session.execute(query)).scalars().all():
+        await move_chat(session, destination, new_chat_id, "chat migrated")
+        moved += 1
+    return moved
+
+
+async def reactivate(session: AsyncSession, platform: str, chat_id: str, keep_off: str) -> int:
+    """Re-enable a chat's destinations disabled for lost access (not those turned off on purpose)."""
+    query = select(Destination).where(
+        Destination.platform == platform, Destination.chat_id == chat_id, Destination.active.is_(False)
+    )
+    revived = 0
+    for destination in (await session.execute(query)).scalars():
+        if destination.disabled_reason != keep_off:
+            destination.active, destination.disabled_reason = True, None
+            revived += 1
+    return revived
+
+
+async def deactivate(session: AsyncSession, platform: str, chat_id: str, reason: str) -> int:
+    """Disable every active destination of a chat with `reason`; return how many."""
+    query = select(Destination).where(
+        Destination.platform == platform, Destination.chat_id == chat_id, Destination.active.is_(True)
+    )
+    disabled = 0
+    for destination in (await session.execute(query)).scalars():
+        destination.active, destination.disabled_reason = False, reason
+        disabled += 1
+    return disabled

@@ -69,7 +69,8 @@ async def call_mapped(action: Callable[[], Awaitable[T]]) -> T:
         raise platform.RetryLater(exc.message) from None
 
 
-def _keyboard(message: TelegramMessage) -> InlineKeyboardMarkup | None:
+def keyboard(message: TelegramMessage) -> InlineKeyboardMarkup | None:
+    """Build the inline keyboard of a rendered message (None when it has no buttons)."""
     if not message.buttons:
         return None
     rows = [
@@ -103,7 +104,7 @@ class TelegramSender:
             "message_thread_id": _thread(target),
             "disable_notification": target.silent,
             "parse_mode": "HTML",
-            "reply_markup": _keyboard(message),
+            "reply_markup": keyboard(message),
         }
         sent: Message
         if message.photo is not None:
@@ -120,7 +121,7 @@ class TelegramSender:
         """Edit the sent message in place: its text, or its caption for a photo."""
         message = render_view(view, self._zone)
         ids: dict[str, Any] = {"chat_id": _chat(target), "message_id": int(message_ids[0])}
-        markup = _keyboard(message)
+        markup = keyboard(message)
         try:
             if message.photo is not None:
                 await call_mapped(

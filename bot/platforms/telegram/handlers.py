@@ -1,0 +1,248 @@
+"""Telegram updates → shared commands: messages, button presses, membership changes, migrations."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from datetime import tzinfo
+from typing import Any
+
+from telegram import Chat as TgChat
+from telegram import ChatMemberUpdated, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update, User
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.clock import Clock
+from bot.commands import Chat, Commands
+from bot.content.i18n import t
+from bot.content.models import Lang, Notice, View
+from bot.content.render.telegram import parse_page_callback, render_view
+from bot.platforms.telegram.sender import keyboard
+
+log = logging.getLogger(__name__)
+ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+GONE_STATUSES = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
+MANAGE = {"subscribe", "unsubscribe", "settings"}
+OwnerCommand = Callable[[str, Lang], Awaitable[View]]
+
+
+def language_of(user: User | None, default: Lang) -> Lang:
+    """Reply in Chinese or English by the user's Telegram language, else the default."""
+    code = (user.language_code or "") if user else ""
+    if code.startswith("zh"):
+        return "zh"
+    return "en" if code.startswith("en") else default
+
+
+class FloodGuard:
+    """Per-user command limit, so one person hammering /latest can't spend the bot's limits."""
+
+    def __init__(self, clock: Clock, limit: int = 8, seconds: float = 30.0) -> None:
+        self._clock = clock
+        self._limit = limit
+        self._seconds = seconds
+        self._seen: dict[int, deque[float]] = {}
+
+    def allow(self, user_id: int) -> bool:
+        """Count a command by `user_id`; False once they exceed the limit in the window."""
+        now = self._clock.now().timestamp()
+        times = self._seen.setdefault(user_id, deque())
+        while times and times[0] <= now - self._seconds:
+            times.popleft()
+        if len(times) >= self._limit:
+            return False
+        times.append(now)
+        if len(self._seen) > 10_000:  # forget quiet users so memory stays flat
+            self._seen = {u: d for u, d in self._seen.items() if d and d[-1] > now - self._seconds}
+        return True
+
+
+class TelegramHandlers:
+    """The callbacks registered on the PTB Application."""
+
+    def __init__(
+        self,
+        commands: Commands,
+        clock: Clock,
+        zone: tzinfo,
+        default_lang: Lang,
+        owners: frozenset[int],
+        owner_commands: dict[str, OwnerCommand],
+        membership: Callable[[str, str, bool], Awaitable[None]],
+        migrate: Callable[[str, str], Awaitable[None]],
+    ) -> None:
+        self._commands = commands
+        self._zone = zone
+        self._default = default_lang
+        self._owners = owners
+        self._owner_commands = owner_commands
+        self._membership = membership
+        self._migrate = migrate
+        self._flood = FloodGuard(clock)
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer a /command in a private chat, group, topic or channel."""
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        name, _, args = message.text[1:].partition(" ")
+        name, _, addressee = name.partition("@")
+        if addressee and addressee.lower() != (context.bot.username or "").lower():
+            return  # meant for another bot in the same group
+        user = update.effective_user
+        lang = language_of(user, self._default)
+        if user is not None and not self._flood.allow(user.id):
+            return  # silence is the point: answering would spend the limits we are protecting
+        name = name.lower()
+        text = f"/{name} {args}".strip()
+        if name == "start":
+            view: View | None = Notice(t("start", lang), lang, lines=(await self._help(lang)).lines)
+        elif name in self._owner_commands:
+            if user is None or user.id not in self._owners:
+                view = Notice(t("owners_only", lang), lang, is_error=True)
+            else:
+                view = await self._owner_commands[name](args.strip(), lang)
+        elif name in MANAGE and args.strip().startswith("@") and message.chat.type == ChatType.PRIVATE:
+            view = await self._manage_channel(context, message, user, name, args.strip(), lang)
+        else:
+            chat = await self._chat(context, message, user, lang, needs_admin=name in MANAGE)
+            view = await self._commands.run(text, chat)
+        if view is not None:
+            await self._reply(message, view)
+
+    async def _help(self, lang: Lang) -> Notice:
+        view = await self._commands.run("/help", lang)
+        assert isinstance(view, Notice)
+        return view
+
+    async def _chat(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        message: Message,
+        user: User | None,
+        lang: Lang,
+        needs_admin: bool,
+    ) -> Chat:
+        chat = message.chat
+        thread = (
+            str(message.message_thread_id) if message.is_topic_message and message.message_thread_id else ""
+        )
+        kind = (
+            "private"
+            if chat.type == ChatType.PRIVATE
+            else "channel"
+            if chat.type == ChatType.CHANNEL
+            else "group"
+        )
+        if thread:
+            kind = "thread"
+        admin = needs_admin and await self._is_admin(context, chat, message, user)
+        title = chat.title or chat.full_name or chat.username or ""
+        return Chat("telegram", str(chat.id), thread, kind, title, admin, lang)
+
+    async def _is_admin(
+        self, context: ContextTypes.DEFAULT_TYPE, chat: TgChat, message: Message, user: User | None
+    ) -> bool:
+        if chat.type == ChatType.PRIVATE:
+            return True  # anyone subscribes their own private chat
+        if chat.type == ChatType.CHANNEL or (
+            message.sender_chat is not None and message.sender_chat.id == chat.id
+        ):
+            return True  # only admins post in a channel; anonymous group admins post as the group
+        if user is None:
+            return False
+        try:
+            member = await context.bot.get_chat_member(chat.id, user.id)
+        except TelegramError as exc:
+            log.warning("could not check admin rights in %s: %s", chat.id, exc)
+            return False
+        return member.status in ADMIN_STATUSES
+
+    async def _manage_channel(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        message: Message,
+        user: User | None,
+        name: str,
+        args: str,
+        lang: Lang,
+    ) -> View | None:
+        """`/subscribe @channel …` from a private chat: the user must administer the channel."""
+        handle, _, rest = args.partition(" ")
+        try:
+            channel = await context.bot.get_chat(handle)
+            member = await context.bot.get_chat_member(channel.id, user.id) if user else None
+        except BadRequest:
+            return Notice(t("channel_not_found", lang, channel=handle[:64]), lang, is_error=True)
+        admin = member is not None and member.status in ADMIN_STATUSES
+        chat = Chat("telegram", str(channel.id), "", "channel", channel.title or handle, admin, lang)
+        return await self._commands.run(f"/{name} {rest}".strip(), chat)
+
+    async def _reply(self, message: Message, view: View) -> None:
+        rendered = render_view(view, self._zone)
+        common: dict[str, Any] = {"parse_mode": "HTML", "reply_markup": keyboard(rendered)}
+        if message.is_topic_message and message.message_thread_id:
+            common["message_thread_id"] = message.message_thread_id
+        try:
+            if rendered.photo is not None:
+                await message.get_bot().send_photo(
+                    message.chat.id, rendered.photo, caption=rendered.html, **common
+                )
+            else:
+                preview = LinkPreviewOptions(**rendered.link_preview)
+                await message.get_bot().send_message(
+                    message.chat.id, rendered.html, link_preview_options=preview, **common
+                )
+        except TelegramError as exc:
+            log.warning("reply in %s failed: %s", message.chat.id, exc)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Turn the page in place when a ◀ 1 2 ▶ button is pressed; answer every press."""
+        query = update.callback_query
+        if query is None:
+            return
+        lang = language_of(query.from_user, self._default)
+        page = parse_page_callback(query.data or "")
+        if page is None:
+            await query.answer(t("stale_button", lang))
+            return
+        if not self._flood.allow(query.from_user.id):
+            await query.answer(t("slow_down", lang))
+            return
+        view = await self._commands.latest_page(page, lang)
+        if isinstance(view, Notice):
+            await query.answer(view.text[:200], show_alert=False)
+            return
+        rendered = render_view(view, self._zone)
+        markup = keyboard(rendered) or InlineKeyboardMarkup([])
+        try:
+            await query.edit_message_text(
+                rendered.html,
+                parse_mode="HTML",
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(**rendered.link_preview),
+            )
+        except BadRequest as exc:
+            if "not modified" not in exc.message.lower():
+                log.warning("page turn failed: %s", exc)
+        await query.answer()
+
+    async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Follow the bot being added, promoted, blocked, kicked or removed."""
+        change: ChatMemberUpdated | None = update.my_chat_member
+        if change is None:
+            return
+        status = change.new_chat_member.status
+        chat_id = str(change.chat.id)
+        if status in GONE_STATUSES:
+            await self._membership(chat_id, f"bot was removed or blocked ({status})", False)
+        else:
+            await self._membership(chat_id, "", True)
+
+    async def on_migration(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Move a group's subscriptions to its new id when it becomes a supergroup."""
+        message = update.effective_message
+        if message is not None and message.migrate_to_chat_id:
+            await self._migrate(str(message.chat.id), str(message.migrate_to_chat_id))

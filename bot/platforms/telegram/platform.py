@@ -1,0 +1,148 @@
+"""The Telegram platform: a PTB Application in the bot's event loop, plus the sender."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import tzinfo
+from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    MessageHandler,
+)
+from telegram.ext import filters as tg_filters
+
+from bot.clock import Clock
+from bot.commands import COMMANDS, Commands
+from bot.content.models import Lang
+from bot.operators import OwnerCommands
+from bot.platforms.telegram.handlers import TelegramHandlers
+from bot.platforms.telegram.sender import TelegramSender
+from bot.store import destinations
+from bot.subscriptions import UNSUBSCRIBED
+
+log = logging.getLogger(__name__)
+START = ("start", "这个机器人是什么，如何订阅", "What this bot is and how to subscribe")
+OWNER_COMMANDS = (
+    ("status", "发送引擎状态", "Broadcast engine status"),
+    ("broadcast", "重新发送一篇文章：/broadcast <slug>", "Send a post again: /broadcast <slug>"),
+)
+
+
+def menu(lang: Lang, owner: bool = False) -> list[BotCommand]:
+    """Return the command menu in `lang`: /start, the shared commands, and owner extras."""
+    rows = [(START[0], START[1] if lang == "zh" else START[2])]
+    rows += [(c.name, c.help(lang)) for c in COMMANDS]
+    if owner:
+        rows += [(name, zh if lang == "zh" else en) for name, zh, en in OWNER_COMMANDS]
+    return [BotCommand(name, description) for name, description in rows]
+
+
+class TelegramPlatform:
+    """Receive updates (polling, or a webhook when configured) and hand out the sender."""
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        commands: Commands,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        zone: tzinfo,
+        default_lang: Lang,
+        owners: frozenset[int],
+        wake: Callable[[], None],
+        base_url: str | None = None,
+        webhook_url: str | None = None,
+        webhook_port: int = 8443,
+        webhook_secret: str | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._owners = owners
+        self._default = default_lang
+        self._webhook = (webhook_url, webhook_port, webhook_secret)
+        builder = ApplicationBuilder().token(token).job_queue(None).concurrent_updates(True)
+        if base_url:
+            builder = builder.base_url(base_url)
+        self.application: Application = builder.build()  # type: ignore[type-arg]
+        operators = OwnerCommands(sessions, clock, wake)
+        handlers = TelegramHandlers(
+            commands,
+            clock,
+            zone,
+            default_lang,
+            owners,
+            {"status": operators.status, "broadcast": operators.broadcast},
+            self._membership,
+            self._migrate,
+        )
+        messages = tg_filters.UpdateType.MESSAGE | tg_filters.UpdateType.CHANNEL_POST
+        self.application.add_handler(MessageHandler(tg_filters.COMMAND & messages, handlers.on_command))
+        self.application.add_handler(CallbackQueryHandler(handlers.on_button))
+        self.application.add_handler(
+            ChatMemberHandler(handlers.on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+        )
+        self.application.add_handler(MessageHandler(tg_filters.StatusUpdate.MIGRATE, handlers.on_migration))
+        self.sender = TelegramSender(self.application.bot, zone)
+
+    async def start(self) -> None:
+        """Connect, register the command menus, and start receiving updates."""
+        await self.application.initialize()
+        await self._register_menus()
+        await self.application.start()
+        url, port, secret = self._webhook
+        updater = self.application.updater
+        assert updater is not None
+        if url:
+            await updater.start_webhook(
+                listen="0.0.0.0",
+                port=port,
+                url_path=urlsplit(url).path.lstrip("/"),
+                webhook_url=url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+
+    async def stop(self) -> None:
+        """Stop receiving updates and close the connection."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def _register_menus(self) -> None:
+        bot = self.application.bot
+        try:
+            await bot.set_my_commands(menu(self._default))
+            for lang in ("zh", "en"):
+                await bot.set_my_commands(menu(lang), language_code=lang)
+            for owner in self._owners:
+                await bot.set_my_commands(menu(self._default, owner=True), scope=BotCommandScopeChat(owner))
+        except TelegramError as exc:
+            # A menu is a convenience: the commands work without it.
+            log.warning("could not register the command menu: %s", exc)
+
+    async def _membership(self, chat_id: str, reason: str, present: bool) -> None:
+        async with self._sessions.begin() as session:
+            if present:
+                count = await destinations.reactivate(session, "telegram", chat_id, keep_off=UNSUBSCRIBED)
+                if count:
+                    log.info("telegram chat %s is reachable again: %d destinations back", chat_id, count)
+            else:
+                await destinations.deactivate(session, "telegram", chat_id, reason)
+
+    async def _migrate(self, old_chat_id: str, new_chat_id: str) -> None:
+        async with self._sessions.begin() as session:
+            moved = await destinations.move_all(session, "telegram", old_chat_id, new_chat_id)
+        log.info("telegram chat %s became %s: %d destinations moved", old_chat_id, new_chat_id, moved)

@@ -1,0 +1,228 @@
+"""The real PTB Application against the fake Bot API: updates arrive through getUpdates."""
+
+import asyncio
+import itertools
+from datetime import UTC
+
+import pytest
+from sqlalchemy import select
+
+from bot.commands import COMMANDS
+from bot.platforms.telegram.platform import TelegramPlatform
+from bot.store.models import Destination
+from tests.fakes.telegram_server import FakeTelegram
+
+TOKEN = "123456:TEST-token"
+OWNER = 999
+_ids = itertools.count(1)
+
+
+@pytest.fixture
+async def tg(app, monkeypatch, write_post):
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    for i in range(7):
+        write_post(f"p{i}.md", f"文章 {i}", date=f"2026-11-0{i + 1}", slug=f"p{i}", category="生成模型")
+    await app.scan()
+    async with FakeTelegram(token=TOKEN, enforce_limits=False) as server:
+        platform = TelegramPlatform(
+            token=TOKEN, commands=app.commands, sessions=app.sessions, clock=app.clock, zone=UTC,
+            default_lang="zh", owners=frozenset({OWNER}), wake=app.wake, base_url=server.base_url,
+        )  # fmt: skip
+        app.add_platform(platform.sender)
+        await platform.start()
+        try:
+            yield app, server
+        finally:
+            await platform.stop()
+
+
+def chat_of(chat_id):
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "Reader"}
+    if chat_id < -1_000_000:
+        return {"id": chat_id, "type": "channel", "title": "Channel"}
+    return {"id": chat_id, "type": "supergroup", "title": "ML 群", "is_forum": True}
+
+
+def message(chat_id, text, user=1, lang="en", **extra):
+    body = {"message_id": next(_ids), "date": 1_790_000_000, "chat": chat_of(chat_id), "text": text, **extra}
+    if user is not None:
+        body["from"] = {"id": user, "is_bot": False, "first_name": "U", "language_code": lang}
+    if text.startswith("/"):
+        body["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return body
+
+
+async def say(server, chat_id, text, **options):
+    """Send a command as a user and wait for the bot's reply in that chat."""
+    before = len(server.messages.get(chat_id, []))
+    key = "channel_post" if chat_id < -1_000_000 else "message"
+    server.push_update({key: message(chat_id, text, **options)})
+    return await reply(server, chat_id, before)
+
+
+async def reply(server, chat_id, before, limit=10.0):
+    async with asyncio.timeout(limit):
+        while len(server.messages.get(chat_id, [])) <= before:
+            await asyncio.sleep(0.01)
+    return server.messages[chat_id][-1]
+
+
+async def destinations(app):
+    async with app.sessions() as session:
+        return {(d.chat_id, d.thread_id): d for d in (await session.execute(select(Destination))).scalars()}
+
+
+async def test_menus_are_registered_in_both_languages(tg):
+    app, server = tg
+    names = [c.name for c in COMMANDS]
+    for scope in server.commands.values():
+        assert [c["command"] for c in scope][: len(names) + 1] == ["start", *names]
+    descriptions = {c["description"] for scope in server.commands.values() for c in scope}
+    assert "最新文章，分页浏览" in descriptions and "Latest updates, page by page" in descriptions
+
+
+async def test_start_and_help_in_the_users_language(tg):
+    app, server = tg
+    zh = await say(server, 5, "/start", lang="zh-hans")
+    assert "私聊里发送 /subscribe" in zh.text and "/latest" in zh.text
+    en = await say(server, 5, "/help", lang="en-GB")
+    assert "/subscribe" in en.text and "Latest updates" in en.text
+    other = await say(server, 5, "/help", lang="de")
+    assert "最新文章" in other.text  # the configured default
+
+
+async def test_latest_pages_with_buttons_that_edit_in_place(tg):
+    app, server = tg
+    page = await say(server, 5, "/latest")
+    buttons = [b["callback_data"] for row in page.reply_markup["inline_keyboard"] for b in row]
+    assert buttons == ["latest:1", "latest:2", "latest:2"]
+    server.push_update({"callback_query": {"id": "q1", "from": {"id": 5, "is_bot": False, "first_name": "U"},
+                        "chat_instance": "c", "data": "latest:2",
+                        "message": message(5, "x", user=None) | {"message_id": page.message_id}}})  # fmt: skip
+    async with asyncio.timeout(10):
+        while not any(r.method.lower() == "answercallbackquery" for r in server.requests):
+            await asyncio.sleep(0.01)
+    [edited] = [m for m in server.messages[5] if m.message_id == page.message_id]
+    assert "6. 文章 1" in edited.text and "7. 文章 0" in edited.text and edited.edit_date is not None
+
+
+@pytest.mark.parametrize("data", ["latest:9", "garbage", "latest:-1"])
+async def test_stale_or_malformed_buttons_get_a_polite_answer(tg, data):
+    app, server = tg
+    page = await say(server, 5, "/latest")
+    server.push_update({"callback_query": {"id": "q2", "from": {"id": 5, "is_bot": False, "first_name": "U",
+                        "language_code": "en"}, "chat_instance": "c", "data": data,
+                        "message": message(5, "x", user=None) | {"message_id": page.message_id}}})  # fmt: skip
+    async with asyncio.timeout(10):
+        while not (answers := [r for r in server.requests if r.method.lower() == "answercallbackquery"]):
+            await asyncio.sleep(0.01)
+    assert answers[0].status == 200 and answers[0].params.get("text")
+
+
+async def test_private_chat_subscribes_itself_and_receives_posts(tg, write_post, clock):
+    app, server = tg
+    answer = await say(server, 5, "/subscribe", lang="en")
+    assert "Subscribed" in answer.text
+    write_post("new.md", "新文章", date="2026-11-22", slug="new")
+    await app.tick()
+    await app.drain()
+    assert server.messages[5][-1].text.splitlines()[1] == "新文章"
+
+
+async def test_group_members_are_refused_admins_and_anonymous_admins_subscribe(tg):
+    app, server = tg
+    refused = await say(server, -100, "/subscribe", user=7)
+    assert "只有本聊天的管理员" in refused.text or "Only an admin" in refused.text
+    assert await destinations(app) == {}
+    server.admins[-100] = {7}
+    await say(server, -100, "/subscribe 生成模型", user=7)
+    assert (await destinations(app))[("-100", "")].categories == ["生成模型"]
+    await say(server, -200, "/subscribe", user=None, sender_chat=chat_of(-200))
+    assert ("-200", "") in await destinations(app)
+
+
+async def test_forum_topic_subscription_is_for_that_topic(tg):
+    app, server = tg
+    server.admins[-100] = {7}
+    topic = await say(server, -100, "/subscribe", user=7, is_topic_message=True, message_thread_id=42)
+    assert topic.message_thread_id == 42
+    assert (await destinations(app))[("-100", "42")].kind == "thread"
+
+
+async def test_channels_subscribe_by_posting_or_from_a_private_chat(tg):
+    app, server = tg
+    server.channels.add(-1_000_001)
+    await say(server, -1_000_001, "/subscribe", user=None, sender_chat=chat_of(-1_000_001))
+    assert (await destinations(app))[("-1000001", "")].kind == "channel"
+    server.channels.add(-1_000_002)
+    server.usernames["@mlchan"] = -1_000_002
+    refused = await say(server, 5, "/subscribe @mlchan", lang="en")
+    assert "Only an admin" in refused.text
+    server.admins[-1_000_002] = {1}
+    await say(server, 5, "/subscribe @mlchan", lang="en")
+    assert ("-1000002", "") in await destinations(app)
+    missing = await say(server, 5, "/subscribe @nochannel", lang="en")
+    assert "Can't find @nochannel" in missing.text
+
+
+async def test_kicked_bot_disables_and_readding_restores(tg):
+    app, server = tg
+    server.admins[-100] = {7}
+    await say(server, -100, "/subscribe", user=7)
+
+    def member_update(status):
+        bot = {"id": 123456, "is_bot": True, "first_name": "Bot"}
+        return {"my_chat_member": {"chat": chat_of(-100), "from": {"id": 7, "is_bot": False, "first_name": "U"},
+                "date": 1, "old_chat_member": {"status": "member", "user": bot},
+                "new_chat_member": {"status": status, "user": bot} | ({"until_date": 0} if status == "kicked" else {})}}  # fmt: skip
+
+    server.push_update(member_update("kicked"))
+    async with asyncio.timeout(10):
+        while (await destinations(app))[("-100", "")].active:
+            await asyncio.sleep(0.02)
+    server.push_update(member_update("member"))
+    async with asyncio.timeout(10):
+        while not (await destinations(app))[("-100", "")].active:
+            await asyncio.sleep(0.02)
+
+
+async def test_migration_message_moves_the_subscription(tg):
+    app, server = tg
+    server.admins[-100] = {7}
+    await say(server, -100, "/subscribe", user=7)
+    server.push_update(
+        {"message": message(-100, "", user=7) | {"migrate_to_chat_id": -1_009_999} | {"text": None}}
+    )
+    async with asyncio.timeout(10):
+        while ("-1009999", "") not in await destinations(app):
+            await asyncio.sleep(0.02)
+
+
+async def test_owner_commands(tg):
+    app, server = tg
+    refused = await say(server, 5, "/status", lang="en")
+    assert "Only the bot's owners" in refused.text
+    status = await say(server, OWNER, "/status", user=OWNER, lang="en")
+    assert "queue 0" in status.text
+    await say(server, 5, "/subscribe")
+    resent = await say(server, OWNER, "/broadcast p3", user=OWNER, lang="en")
+    assert "Re-sending “文章 3” to 1 destinations" in resent.text
+    await app.drain()
+    assert "文章 3" in server.messages[5][-1].text
+
+
+async def test_one_user_cannot_flood_commands(tg):
+    app, server = tg
+    for _ in range(12):
+        server.push_update({"message": message(5, "/categories")})
+    await reply(server, 5, 7)  # the eighth answer
+    await asyncio.sleep(0.5)  # give any (wrong) extra answers time to arrive before counting
+    assert len(server.messages[5]) == 8
+
+
+async def test_commands_for_another_bot_are_ignored(tg):
+    app, server = tg
+    server.push_update({"message": message(-100, "/latest@SomeOtherBot", user=7)})
+    answer = await say(server, -100, "/help", user=7)
+    assert len(server.messages[-100]) == 1 and "/latest" in answer.text
