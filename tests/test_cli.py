@@ -193,4 +193,4 @@ def test_blank_token_means_console():
 
     settings = load_settings(telegram_bot_token="  ", telegram_base_url="", _env_file=None)
     assert settings.telegram_bot_token is None and settings.telegram_base_url is None
-    assert "secret" not in repr(load_settings(telegram_bot_token="123:secret", _env_file=None))
+    assert "s3cr3t" not in repr(load_settings(telegram_bot_token="123:s3cr3t", _env_file=None))

@@ -25,9 +25,16 @@ async def tg(app, monkeypatch, write_post):
     await app.scan()
     async with FakeTelegram(token=TOKEN, enforce_limits=False) as server:
         platform = TelegramPlatform(
-            token=TOKEN, commands=app.commands, sessions=app.sessions, clock=app.clock, zone=UTC,
-            default_lang="zh", owners=frozenset({OWNER}), wake=app.wake, base_url=server.base_url,
-        )  # fmt: skip
+            token=TOKEN,
+            commands=app.commands,
+            sessions=app.sessions,
+            clock=app.clock,
+            zone=UTC,
+            default_lang="zh",
+            owners=frozenset({OWNER}),
+            wake=app.wake,
+            base_url=server.base_url,
+        )
         app.add_platform(platform.sender)
         await platform.start()
         try:
@@ -68,13 +75,31 @@ async def reply(server, chat_id, before, limit=10.0):
     return server.messages[chat_id][-1]
 
 
+def press(page, data, lang="en"):
+    """A callback query update: the user pressed a button carrying `data` under `page`."""
+    user = {"id": 5, "is_bot": False, "first_name": "U", "language_code": lang}
+    pressed = message(5, "x", user=None) | {"message_id": page.message_id}
+    return {
+        "callback_query": {"id": "q1", "from": user, "chat_instance": "c", "data": data, "message": pressed}
+    }
+
+
+def member_update(status):
+    """The bot's own membership in group -100 changed to `status`."""
+    bot = {"id": 123456, "is_bot": True, "first_name": "Bot"}
+    new = {"status": status, "user": bot} | ({"until_date": 0} if status == "kicked" else {})
+    admin = {"id": 7, "is_bot": False, "first_name": "U"}
+    change = {"chat": chat_of(-100), "from": admin, "date": 1, "new_chat_member": new}
+    return {"my_chat_member": change | {"old_chat_member": {"status": "member", "user": bot}}}
+
+
 async def destinations(app):
     async with app.sessions() as session:
         return {(d.chat_id, d.thread_id): d for d in (await session.execute(select(Destination))).scalars()}
 
 
 async def test_menus_are_registered_in_both_languages(tg):
-    app, server = tg
+    _app, server = tg
     names = [c.name for c in COMMANDS]
     for scope in server.commands.values():
         assert [c["command"] for c in scope][: len(names) + 1] == ["start", *names]
@@ -83,7 +108,7 @@ async def test_menus_are_registered_in_both_languages(tg):
 
 
 async def test_start_and_help_in_the_users_language(tg):
-    app, server = tg
+    _app, server = tg
     zh = await say(server, 5, "/start", lang="zh-hans")
     assert "私聊里发送 /subscribe" in zh.text and "/latest" in zh.text
     en = await say(server, 5, "/help", lang="en-GB")
@@ -93,13 +118,11 @@ async def test_start_and_help_in_the_users_language(tg):
 
 
 async def test_latest_pages_with_buttons_that_edit_in_place(tg):
-    app, server = tg
+    _app, server = tg
     page = await say(server, 5, "/latest")
     buttons = [b["callback_data"] for row in page.reply_markup["inline_keyboard"] for b in row]
     assert buttons == ["latest:1", "latest:2", "latest:2"]
-    server.push_update({"callback_query": {"id": "q1", "from": {"id": 5, "is_bot": False, "first_name": "U"},
-                        "chat_instance": "c", "data": "latest:2",
-                        "message": message(5, "x", user=None) | {"message_id": page.message_id}}})  # fmt: skip
+    server.push_update(press(page, "latest:2"))
     async with asyncio.timeout(10):
         while not any(r.method.lower() == "answercallbackquery" for r in server.requests):
             await asyncio.sleep(0.01)
@@ -109,11 +132,9 @@ async def test_latest_pages_with_buttons_that_edit_in_place(tg):
 
 @pytest.mark.parametrize("data", ["latest:9", "garbage", "latest:-1"])
 async def test_stale_or_malformed_buttons_get_a_polite_answer(tg, data):
-    app, server = tg
+    _app, server = tg
     page = await say(server, 5, "/latest")
-    server.push_update({"callback_query": {"id": "q2", "from": {"id": 5, "is_bot": False, "first_name": "U",
-                        "language_code": "en"}, "chat_instance": "c", "data": data,
-                        "message": message(5, "x", user=None) | {"message_id": page.message_id}}})  # fmt: skip
+    server.push_update(press(page, data))
     async with asyncio.timeout(10):
         while not (answers := [r for r in server.requests if r.method.lower() == "answercallbackquery"]):
             await asyncio.sleep(0.01)
@@ -171,12 +192,6 @@ async def test_kicked_bot_disables_and_readding_restores(tg):
     server.admins[-100] = {7}
     await say(server, -100, "/subscribe", user=7)
 
-    def member_update(status):
-        bot = {"id": 123456, "is_bot": True, "first_name": "Bot"}
-        return {"my_chat_member": {"chat": chat_of(-100), "from": {"id": 7, "is_bot": False, "first_name": "U"},
-                "date": 1, "old_chat_member": {"status": "member", "user": bot},
-                "new_chat_member": {"status": status, "user": bot} | ({"until_date": 0} if status == "kicked" else {})}}  # fmt: skip
-
     server.push_update(member_update("kicked"))
     async with asyncio.timeout(10):
         while (await destinations(app))[("-100", "")].active:
@@ -213,7 +228,7 @@ async def test_owner_commands(tg):
 
 
 async def test_one_user_cannot_flood_commands(tg):
-    app, server = tg
+    _app, server = tg
     for _ in range(12):
         server.push_update({"message": message(5, "/categories")})
     await reply(server, 5, 7)  # the eighth answer
@@ -222,7 +237,7 @@ async def test_one_user_cannot_flood_commands(tg):
 
 
 async def test_commands_for_another_bot_are_ignored(tg):
-    app, server = tg
+    _app, server = tg
     server.push_update({"message": message(-100, "/latest@SomeOtherBot", user=7)})
     answer = await say(server, -100, "/help", user=7)
     assert len(server.messages[-100]) == 1 and "/latest" in answer.text
