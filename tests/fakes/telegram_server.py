@@ -115,6 +115,7 @@ class FakeTelegram:
         self.channels: set[int] = set()  # negative ids that are channels; other negative ids are supergroups
         self.usernames: dict[str, int] = {}  # "@name" -> chat id; other strings are "chat not found"
         self.commands: dict[str, list[JSON]] = {}
+        self.webhook: str | None = None  # set by setWebhook (the fake accepts loopback http for tests)
         self.port = 0
         self._clock = clock
         self._scripted: dict[ChatId, deque[ApiError]] = {}
@@ -129,6 +130,7 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, Callable[[JSON], Any]] = {
             "getme": lambda p: self._me(), "deletewebhook": lambda p: True, "close": lambda p: True,
+            "setwebhook": self._set_webhook, "getwebhookinfo": lambda p: {"url": self.webhook or ""},
             "logout": lambda p: True, "getupdates": self._get_updates, "getchat": self._get_chat,
             "getchatmember": self._get_chat_member, "answercallbackquery": self._answer_callback,
             "setmycommands": self._set_commands, "getmycommands": self._get_commands,
@@ -382,6 +384,13 @@ class FakeTelegram:
         if not all(_COMMAND.fullmatch(str(c.get("command", ""))) for c in commands):
             raise _bad("BOT_COMMAND_INVALID")
         self.commands[self._scope(params)] = commands
+        return True
+
+    def _set_webhook(self, params: JSON) -> bool:
+        url = str(params.get("url", ""))
+        if url and not url.startswith(("https://", "http://127.0.0.1")):
+            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook = url or None
         return True
 
     def _get_commands(self, params: JSON) -> list[JSON]:
