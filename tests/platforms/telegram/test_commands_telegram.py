@@ -241,3 +241,17 @@ async def test_commands_for_another_bot_are_ignored(tg):
     server.push_update({"message": message(-100, "/latest@SomeOtherBot", user=7)})
     answer = await say(server, -100, "/help", user=7)
     assert len(server.messages[-100]) == 1 and "/latest" in answer.text
+
+
+async def test_a_rate_limited_reply_is_dropped_without_breaking_the_bot(tg):
+    _app, server = tg
+    server.fail_next(
+        5, error_code=429, description="Too Many Requests: retry after 3", parameters={"retry_after": 3}
+    )
+    server.push_update({"message": message(5, "/help")})
+    async with asyncio.timeout(10):
+        while not any(r.status == 429 for r in server.requests):
+            await asyncio.sleep(0.01)
+    answer = await say(server, 5, "/categories")
+    assert "生成模型" in answer.text
+    assert len(server.messages[5]) == 1

@@ -94,3 +94,25 @@ async def test_blocked_migrated_and_flaky_chats(live, posts_dir):
     assert not destinations["5"].active
     assert destinations["5"].disabled_reason == "Forbidden: bot was blocked by the user"
     assert "-7" not in destinations and destinations["-1007"].active
+
+
+async def test_cover_image_goes_as_photo_and_edits_change_the_caption(live, posts_dir):
+    app, server = live
+    await add(app, "77")
+    app.settings.broadcast_max_age = 10**9
+    cover = "https://img.example/cover.png"
+    (posts_dir / "c.md").write_text(
+        post_text("Cover post", "2026-11-22", "First body.", slug="c", image=cover)
+    )
+    await app.tick()
+    await until_settled(app)
+    [sent] = server.messages[77]
+    assert sent.photo == cover and "First body." in sent.text
+    (posts_dir / "c.md").write_text(
+        post_text("Cover post", "2026-11-22", "Second body.", slug="c", image=cover)
+    )
+    await app.tick()
+    await until_settled(app)
+    [edited] = server.messages[77]
+    assert "Second body." in edited.text and edited.edit_date is not None
+    assert any(r.method.lower() == "editmessagecaption" for r in server.requests)
