@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.app import App, build_app
 from bot.clock import FakeClock
 from bot.settings import load_settings
+from tests.postgres import running_server
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -49,11 +52,35 @@ def write_post(posts_dir: Path) -> Callable[..., Path]:
     return write
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """One PostgreSQL server for the whole run, started on first use."""
+    with running_server() as url:
+        yield url
+
+
+async def fresh_postgres_database(server_url: str) -> str:
+    """Create an empty database on the test server; return its URL."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    connection = await asyncpg.connect(f"{server_url}/postgres")
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return f"{server_url}/{name}"
+
+
 @pytest.fixture
-async def app(tmp_path: Path, posts_dir: Path, clock: FakeClock) -> AsyncIterator[App]:
+async def database_url(tmp_path: Path) -> str:
+    """SQLite by default; storage and engine test folders also run on PostgreSQL (see their conftest)."""
+    return f"sqlite:///{tmp_path / 'bot.db'}"
+
+
+@pytest.fixture
+async def app(database_url: str, posts_dir: Path, clock: FakeClock) -> AsyncIterator[App]:
     settings = load_settings(
         posts_dir=posts_dir,
-        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        database_url=database_url,
         site_url="https://blog.example.org/posts",
         _env_file=None,
     )

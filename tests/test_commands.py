@@ -1,5 +1,6 @@
 from bot.commands import COMMANDS
 from bot.content.models import CategoryList, LatestPage, Notice, SearchResults, Transmission
+from tests.both_databases import database_url  # noqa: F401  (these queries run on both databases)
 
 
 async def seeded(app, write_post, count=12):

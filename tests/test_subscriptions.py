@@ -5,6 +5,7 @@ from bot.commands import Chat
 from bot.content.models import Notice
 from bot.store.models import Destination
 from bot.subscriptions import parse_digest
+from tests.both_databases import database_url  # noqa: F401  (these queries run on both databases)
 
 ADMIN = Chat("telegram", "-100", kind="group", title="ML 群", is_admin=True, lang="zh")
 MEMBER = Chat("telegram", "-100", kind="group", is_admin=False, lang="en")

@@ -81,10 +81,15 @@ async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> i
     module: Any = postgresql if dialect == "postgresql" else sqlite
     total = 0
     for start in range(0, len(rows), 1000):
-        # The Core table (not the ORM entity), so rowcount reports the rows really inserted.
-        statement = module.insert(Delivery.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        # RETURNING lists only the rows really inserted, on every driver (asyncpg reports no
+        # rowcount for many rows at once).
+        statement = (
+            module.insert(Delivery.__table__)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(Delivery.__table__.c.id)
+        )
         result = await session.execute(statement, list(rows[start : start + 1000]))
-        total += max(int(getattr(result, "rowcount", 0) or 0), 0)
+        total += len(result.all())
     return total
 
 
