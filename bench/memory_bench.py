@@ -81,7 +81,7 @@ def _small_post(index: int) -> str:
 
 def ensure_store(work: Path, posts: int, destinations: int) -> Store:
     """Return the cached corpus and pristine store, (re)building them unless their markers match."""
-    root = work / f"mem-{posts // 1000}k"
+    root = work.resolve() / f"mem-{posts // 1000}k"  # absolute: `run` works in another folder
     posts_dir, database, marker = root / "posts", root / "pristine.db", root / MARKER
     wanted = {"version": GENERATOR_VERSION, "seed": SEED, "posts": posts, "destinations": destinations}
     if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == wanted and database.is_file():

@@ -21,6 +21,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import Commands
 from bot.content.post_file import PostDefaults
 from bot.index.indexer import Indexer, Progress, ScanReport
+from bot.leadership import Leader, leader_for, wait_for_leadership
 from bot.platforms.console.platform import CONSOLE_CHAT_ID, ConsoleInput, ConsolePlatform
 from bot.scheduler import Jobs, last_fire, parse_schedule
 from bot.settings import Settings
@@ -28,6 +29,7 @@ from bot.store.database import create_engine, session_factory, upgrade
 from bot.store.models import Destination, PostRow
 
 log = logging.getLogger(__name__)
+LEADER_CHECK_SECONDS = 5.0
 
 
 @dataclass
@@ -248,12 +250,38 @@ async def _open_platforms(app: App, stack: AsyncExitStack, out: TextIO) -> Conso
     return console
 
 
+class LeadershipLost(RuntimeError):
+    """The leader lock's connection died: another replica may lead now, so this one stops."""
+
+
+async def _watch_leadership(leader: Leader, stop: asyncio.Event, lost: list[bool]) -> None:
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), LEADER_CHECK_SECONDS)
+        except TimeoutError:
+            if not await leader.still_leader():
+                log.error("lost the leader lock; stopping so that a standby can take over")
+                lost.append(True)
+                stop.set()
+
+
 async def run(app: App, stop: asyncio.Event, out: TextIO | None = None, backfill: int = 0) -> None:
-    """Run until `stop` is set: index, show the first page, then scan and send on a schedule."""
+    """Run until `stop` is set: index, show the first page, then scan and send on a schedule.
+
+    Only the leader runs: a second replica on the same database waits here until the leader
+    is gone, then takes over (the outbox makes the hand-over lossless).
+    """
     out = out or sys.stdout
     settings = app.settings
-    await app.prepare()
+    leader = leader_for(settings.database_url)
+    if not await wait_for_leadership(leader, stop):
+        return
+    lost: list[bool] = []
     async with AsyncExitStack() as stack:
+        stack.push_async_callback(leader.release)
+        watchdog = asyncio.create_task(_watch_leadership(leader, stop, lost))
+        stack.callback(watchdog.cancel)
+        await app.prepare()  # migrations run on the leader only
         console = await _open_platforms(app, stack, out)
         async with app.sessions.begin() as session:
             recovered = await outbox.recover_in_flight(session, app.clock.now())
@@ -287,6 +315,8 @@ async def run(app: App, stop: asyncio.Event, out: TextIO | None = None, backfill
             app.jobs.stop()
             # SIGTERM: the senders finish what is in flight, record it, then return.
             await asyncio.gather(*senders, return_exceptions=True)
+    if lost:
+        raise LeadershipLost("the leader lock was lost")
 
 
 def _summary(app: App, report: ScanReport) -> str:

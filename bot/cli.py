@@ -10,7 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from bot.app import App, build_app, run
+from bot.app import App, LeadershipLost, build_app, run
 from bot.content.models import LatestPage, Notice, Transmission
 from bot.content.render import discord as discord_render
 from bot.content.render import telegram as telegram_render
@@ -192,7 +192,10 @@ async def _run(app: App, args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await run(app, stop, backfill=args.backfill)
+    try:
+        await run(app, stop, backfill=args.backfill)
+    except LeadershipLost:
+        return 75  # EX_TEMPFAIL: a supervisor restarts us, as a standby
     return 0
 
 

@@ -1,0 +1,87 @@
+"""Two `run` replicas on one PostgreSQL: the leader is SIGKILLed midway, the standby finishes."""
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.app import build_app
+from bot.settings import load_settings
+from bot.store.destinations import Subscription, subscribe
+from tests.conftest import fresh_postgres_database, post_text
+from tests.fakes.telegram_server import FakeTelegram
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "123456:TEST-token"
+DESTINATIONS = 2000
+CONCURRENCY = 8
+
+
+def delivered(server):
+    return sum(len(messages) for messages in server.messages.values())
+
+
+async def until(condition, limit):
+    async with asyncio.timeout(limit):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+async def test_standby_takes_over_when_the_leader_dies(tmp_path, posts_dir, postgres_server):
+    url = await fresh_postgres_database(postgres_server)
+    app = build_app(load_settings(posts_dir=posts_dir, database_url=url, _env_file=None))
+    await app.prepare()
+    await app.scan()
+    async with app.sessions.begin() as session:
+        for chat in range(1, DESTINATIONS + 1):
+            await subscribe(session, Subscription("telegram", str(chat)), app.clock.now())
+    await app.close()
+    (posts_dir / "news.md").write_text(post_text("Replicated news", datetime.now(UTC).isoformat(), "Body."))
+
+    async with FakeTelegram(token=TOKEN, enforce_limits=False) as server:
+        env = {
+            **os.environ,
+            "POSTS_DIR": str(posts_dir),
+            "DATABASE_URL": url,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BASE_URL": server.base_url,
+            "TELEGRAM_GLOBAL_PER_S": "300",
+            "SEND_CONCURRENCY": str(CONCURRENCY),
+            "SCAN_INTERVAL": "3600",
+            "LOG_LEVEL": "WARNING",
+        }
+
+        async def start():
+            return await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                env=env,
+                cwd=ROOT,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+
+        leader = await start()
+        await until(lambda: delivered(server) > 0, 60)
+        standby = await start()
+        await until(lambda: delivered(server) >= 500, 60)
+        assert delivered(server) < DESTINATIONS, "the leader finished before it could be killed"
+        leader.send_signal(signal.SIGKILL)
+        await leader.wait()
+        killed_at, count_at_kill = time.monotonic(), delivered(server)
+        await until(lambda: delivered(server) > count_at_kill + CONCURRENCY, 30)
+        takeover = time.monotonic() - killed_at
+        await until(lambda: len(server.messages) >= DESTINATIONS, 60)
+        standby.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(standby.wait(), 30) == 0
+
+    assert takeover <= 10, f"the standby took {takeover:.1f} s to take over"
+    counts = {chat: len(messages) for chat, messages in server.messages.items()}
+    assert set(counts) == set(range(1, DESTINATIONS + 1))
+    repeats = sum(count - 1 for count in counts.values())
+    assert repeats <= CONCURRENCY, f"{repeats} repeats"
