@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from typing import TextIO
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import metrics
 from bot.broadcast import outbox
 from bot.broadcast.dispatcher import Dispatcher, EngineSettings
 from bot.broadcast.pacing import DISCORD_LIMITS, NO_LIMITS, TELEGRAM_LIMITS, Limits, Pacer, Window
@@ -20,6 +22,7 @@ from bot.broadcast.platform import Platform
 from bot.clock import Clock, SystemClock
 from bot.commands import Commands
 from bot.content.post_file import PostDefaults
+from bot.health import HealthServer
 from bot.index.indexer import Indexer, Progress, ScanReport
 from bot.leadership import Leader, leader_for, wait_for_leadership
 from bot.platforms.console.platform import CONSOLE_CHAT_ID, ConsoleInput, ConsolePlatform
@@ -29,7 +32,7 @@ from bot.store.database import create_engine, session_factory, upgrade
 from bot.store.models import Destination, PostRow
 
 log = logging.getLogger(__name__)
-LEADER_CHECK_SECONDS = 5.0
+LEADER_CHECK_SECONDS = 2.0
 
 
 @dataclass
@@ -107,7 +110,12 @@ class App:
             return await self._tick()
 
     async def _tick(self) -> ScanReport:
+        started = time.perf_counter()
         report = await self.scan()
+        metrics.SCAN_SECONDS.set(time.perf_counter() - started)
+        metrics.LAST_SCAN.set(self.clock.now().timestamp())
+        metrics.POSTS_INDEXED.set(report.indexed)
+        metrics.INVALID_POSTS.set(len(report.invalid))
         for path, error in report.invalid:
             log.warning("invalid post %s: %s", path, error)
         await self.announce()
@@ -273,9 +281,32 @@ async def run(app: App, stop: asyncio.Event, out: TextIO | None = None, backfill
     """
     out = out or sys.stdout
     settings = app.settings
-    leader = leader_for(settings.database_url)
-    if not await wait_for_leadership(leader, stop):
-        return
+    role = ["standby"]
+    async with AsyncExitStack() as outer:
+        if settings.http_port:
+            health = HealthServer(
+                app.sessions,
+                lambda: role[0],
+                lambda: bool(app.jobs and app.jobs.scheduler.running),
+                settings.http_host,
+                settings.http_port,
+            )
+            try:
+                await health.start()
+                outer.push_async_callback(health.stop)
+            except OSError as exc:
+                log.error("health and metrics port %s unavailable: %s", settings.http_port, exc)
+        leader = leader_for(settings.database_url)
+        if not await wait_for_leadership(leader, stop):
+            return
+        role[0] = "leader"
+        metrics.LEADER.set(1)
+        await _lead(app, stop, out, backfill, leader)
+
+
+async def _lead(app: App, stop: asyncio.Event, out: TextIO, backfill: int, leader: Leader) -> None:
+    """Run everything that must run once, while holding the leader lock."""
+    settings = app.settings
     lost: list[bool] = []
     async with AsyncExitStack() as stack:
         stack.push_async_callback(leader.release)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterable
@@ -16,14 +17,26 @@ class RedactingFormatter(logging.Formatter):
     output catches them all, whoever logs and however the message was built.
     """
 
-    def __init__(self, secrets: Iterable[str], fmt: str = FORMAT) -> None:
+    def __init__(self, secrets: Iterable[str], fmt: str = FORMAT, as_json: bool = False) -> None:
         super().__init__(fmt)
         # Longest first, so a secret that contains another is replaced whole.
         self._secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+        self._json = as_json
 
     def format(self, record: logging.LogRecord) -> str:
-        """Format the record, then blank out every secret."""
-        line = super().format(record)
+        """Format the record (one line; JSON if asked), then blank out every secret."""
+        if self._json:
+            event = {
+                "time": self.formatTime(record),
+                "level": record.levelname,
+                "logger": record.name,
+                "message": record.getMessage(),
+            }
+            if record.exc_info:
+                event["exception"] = self.formatException(record.exc_info)
+            line = json.dumps(event, ensure_ascii=False)
+        else:
+            line = super().format(record)
         for secret in self._secrets:
             line = line.replace(secret, "***")
         return line
@@ -35,10 +48,10 @@ def secret_parts(token: str) -> list[str]:
     return [token, tail] if tail else [token]
 
 
-def configure(level: str, secrets: Iterable[str]) -> None:
-    """Log to stderr at `level`, redacting `secrets`."""
+def configure(level: str, secrets: Iterable[str], as_json: bool = False) -> None:
+    """Log to stderr at `level`, one line per event (JSON if asked), redacting `secrets`."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(RedactingFormatter(secrets))
+    handler.setFormatter(RedactingFormatter(secrets, as_json=as_json))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

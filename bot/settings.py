@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     excerpt_chars: int = Field(350, ge=40, le=1000)
     max_post_bytes: int = Field(1024 * 1024, ge=1024)
     broadcast_max_age: float = Field(3 * 86400, ge=0)
+    http_port: int = Field(8080, ge=0, le=65535)
+    http_host: str = "0.0.0.0"
+    log_format: Literal["text", "json"] = "text"
     collapse_after: int = Field(5, ge=1)
     delete_removed: bool = False
     watch: bool = True

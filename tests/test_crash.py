@@ -60,6 +60,7 @@ async def test_sigkill_at_random_points_loses_nothing(tmp_path, posts_dir):
             "TELEGRAM_BASE_URL": server.base_url,
             "TELEGRAM_GLOBAL_PER_S": "5000",
             "SEND_CONCURRENCY": str(CONCURRENCY),
+            "HTTP_PORT": "0",
             "SCAN_INTERVAL": "3600",
             "WATCH": "false",
             "LOG_LEVEL": "ERROR",

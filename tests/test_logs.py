@@ -27,3 +27,19 @@ def test_bot_id_alone_is_not_treated_as_a_secret():
     assert secret_parts("discord-token-without-colon") == ["discord-token-without-colon"]
     formatter = RedactingFormatter(["abc"])  # too short to redact safely
     assert "abc" in formatter.format(record("abc"))
+
+
+def test_json_lines_are_single_line_json_and_redacted():
+    import json
+    import sys
+
+    formatter = RedactingFormatter(["123456:AAE-secret-part", "AAE-secret-part"], as_json=True)
+    try:
+        raise ValueError("token AAE-secret-part\nsecond line")
+    except ValueError:
+        line = formatter.format(
+            record("request to %s failed", "bot123456:AAE-secret-part", exc_info=sys.exc_info())
+        )
+    assert "\n" not in line and "AAE-secret-part" not in line
+    event = json.loads(line)
+    assert event["level"] == "INFO" and event["logger"] == "httpx" and "ValueError" in event["exception"]

@@ -52,6 +52,7 @@ async def test_standby_takes_over_when_the_leader_dies(tmp_path, posts_dir, post
             "SEND_CONCURRENCY": str(CONCURRENCY),
             "SCAN_INTERVAL": "3600",
             "LOG_LEVEL": "WARNING",
+            "HTTP_PORT": "0",
         }
 
         async def start():

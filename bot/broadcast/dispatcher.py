@@ -30,6 +30,7 @@ from bot.broadcast.platform import (
 from bot.broadcast.recorder import Outcome, Recorder
 from bot.clock import Clock
 from bot.content.models import Lang, LatestPage, View
+from bot.metrics import record_outcome
 from bot.store.models import Delivery, Destination, PostRow
 from bot.store.posts import published, to_transmission
 
@@ -328,6 +329,7 @@ class Dispatcher:
         finally:
             self._busy.discard(job.destination_id)
             self._claimed.discard(job.delivery_id)
+        record_outcome(self.platform.name, outcome.status, outcome.rate_limited)
         if outcome.status == "sent":
             self.sent += 1
 

@@ -3,9 +3,12 @@
 import asyncio
 import os
 import signal
+import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+
+import aiohttp
 
 from bot.app import build_app
 from bot.settings import load_settings
@@ -14,6 +17,14 @@ from tests.conftest import post_text
 from tests.fakes.telegram_server import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 TOKEN = "987654:SECRET-token-never-logged"
 
 
@@ -27,6 +38,7 @@ async def test_run_sends_new_posts_and_never_logs_the_token(tmp_path, posts_dir)
             session, Subscription("telegram", "-100777", kind="group", thread_id="12"), app.clock.now()
         )
     await app.close()
+    port = free_port()
     async with FakeTelegram(token=TOKEN) as server:
         env = {
             **os.environ,
@@ -36,6 +48,8 @@ async def test_run_sends_new_posts_and_never_logs_the_token(tmp_path, posts_dir)
             "TELEGRAM_BASE_URL": server.base_url,
             "SCAN_INTERVAL": "3600",
             "LOG_LEVEL": "DEBUG",
+            "HTTP_PORT": str(port),
+            "HTTP_HOST": "127.0.0.1",
         }
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", env=env, cwd=ROOT,
@@ -51,6 +65,10 @@ async def test_run_sends_new_posts_and_never_logs_the_token(tmp_path, posts_dir)
                 )
                 while len(server.messages) < 2:
                     await asyncio.sleep(0.05)
+                async with aiohttp.ClientSession() as http:
+                    health = await http.get(f"http://127.0.0.1:{port}/healthz")
+                    assert health.status == 200 and (await health.json())["role"] == "leader"
+                    scraped = await (await http.get(f"http://127.0.0.1:{port}/metrics")).text()
         finally:
             process.send_signal(signal.SIGTERM)
             rest, _ = await asyncio.wait_for(process.communicate(), 30)
@@ -58,6 +76,9 @@ async def test_run_sends_new_posts_and_never_logs_the_token(tmp_path, posts_dir)
     assert process.returncode == 0, output.decode()
     assert [m.text.splitlines()[1] for m in server.messages[4242]] == ["新文章"]
     assert server.messages[-100777][0].message_thread_id == 12
+    assert 'transmission_deliveries_total{outcome="sent",platform="telegram"} 2.0' in scraped
+    assert 'transmission_queue_depth{platform="telegram"} 0.0' in scraped
+    assert "transmission_posts_indexed 1.0" in scraped and "transmission_leader 1.0" in scraped
     text = output.decode()
     assert "DEBUG" in text  # debug logging was really on
     assert TOKEN not in text and TOKEN.split(":")[1] not in text
