@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bot.app import App, LeadershipLost, build_app, run
+from bot.broadcast.platform import StartupError
 from bot.content.models import LatestPage, Notice, Transmission
 from bot.content.render import discord as discord_render
 from bot.content.render import telegram as telegram_render
@@ -92,6 +94,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseURLError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except StartupError as exc:
+        logging.getLogger("bot").critical("cannot start: %s", exc)
+        return 1
+    except Exception as exc:
+        # Through logging, not Python's own traceback printer, so the secrets filter sees it.
+        logging.getLogger("bot").critical("stopped by an unexpected error: %r", exc, exc_info=True)
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -70,3 +70,7 @@ class DestinationMoved(SendError):
 
 class BadMessage(SendError):
     """The platform refused the message itself; retrying cannot help."""
+
+
+class StartupError(RuntimeError):
+    """A platform could not start (bad token, unreachable API); the message is safe to show."""

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 from telegram.ext import filters as tg_filters
 
+from bot.broadcast.platform import StartupError
 from bot.clock import Clock
 from bot.commands import COMMANDS, Commands
 from bot.content.models import Lang
@@ -94,7 +95,13 @@ class TelegramPlatform:
 
     async def start(self) -> None:
         """Connect, register the command menus, and start receiving updates."""
-        await self.application.initialize()
+        try:
+            await self.application.initialize()
+        except InvalidToken:
+            # PTB's own message quotes the token; ours names the setting instead.
+            raise StartupError("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather") from None
+        except NetworkError as exc:
+            raise StartupError(f"cannot reach the Telegram Bot API: {exc.message}") from None
         await self._register_menus()
         await self.application.start()
         url, port, secret = self._webhook
