@@ -6,8 +6,9 @@ from bot.store.database import async_url, create_engine, upgrade
 from bot.store.models import Base
 
 
-async def test_migrations_build_exactly_the_models(tmp_path):
-    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+async def test_migrations_build_exactly_the_models(database_url):
+    """On an empty SQLite file and an empty PostgreSQL database alike (see conftest)."""
+    engine = create_engine(database_url)
     await upgrade(engine)
     await upgrade(engine)  # a second run is a no-op
     async with engine.connect() as connection:
