@@ -241,7 +241,10 @@ class Indexer:
             item.post_id = row.id
 
         for path in vanished:
-            record = seen[path]
+            # Another process (a `scan` from the command line) may have handled it already.
+            record = seen.get(path)
+            if record is None:
+                continue
             if record.post_id is not None and record.post_id not in claimed and record.post_id in posts:
                 row = posts[record.post_id]
                 if row.state != "removed":

@@ -187,3 +187,19 @@ def test_paths_are_posix_relative(tmp_path: Path):
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "b" / "c.MD").write_text("x")
     assert [f.path for f in walk_posts(tmp_path).files] == ["a/b/c.MD"]
+
+
+async def test_a_scan_from_another_process_does_not_confuse_the_running_indexer(app, posts_dir, write_post):
+    from bot.index.indexer import Indexer
+
+    write_post("a.md", "A", slug="a")
+    write_post("b.md", "B", slug="b")
+    await app.scan()
+    # A second indexer over the same store stands for `python -m bot scan` run beside `run`.
+    other = Indexer(app.sessions, posts_dir, app.indexer._defaults, app.clock)
+    (posts_dir / "b.md").unlink()
+    write_post("c.md", "C", slug="c")
+    assert (await other.scan()).removed == ["b"]
+    report = await app.scan()
+    assert report.indexed == 2 and report.new == [] and report.invalid == []
+    assert set(await rows(app)) == {"a", "b", "c"} and (await rows(app))["b"].state == "removed"
