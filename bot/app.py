@@ -9,7 +9,7 @@ import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -30,6 +30,9 @@ from bot.scheduler import Jobs, last_fire, parse_schedule
 from bot.settings import Settings
 from bot.store.database import create_engine, session_factory, upgrade
 from bot.store.models import Destination, PostRow
+
+if TYPE_CHECKING:
+    from bot.platforms.discord.platform import DiscordPlatform
 
 log = logging.getLogger(__name__)
 LEADER_CHECK_SECONDS = 2.0
@@ -226,6 +229,26 @@ async def ensure_console_destination(app: App) -> None:
             )
 
 
+def discord_platform(app: App, gateway: bool = True) -> DiscordPlatform:
+    """Build the Discord platform from settings (imported lazily: discord.py is heavy)."""
+    from bot.platforms.discord.platform import DiscordPlatform
+
+    settings = app.settings
+    assert settings.discord_bot_token is not None
+    return DiscordPlatform(
+        token=settings.discord_bot_token.get_secret_value(),
+        commands=app.commands,
+        sessions=app.sessions,
+        clock=app.clock,
+        zone=settings.zone,
+        default_lang=settings.language,
+        wake=app.wake,
+        guild_id=settings.discord_guild_id,
+        api_base_url=settings.discord_api_base_url,
+        gateway=gateway,
+    )
+
+
 async def _open_platforms(app: App, stack: AsyncExitStack, out: TextIO) -> ConsolePlatform | None:
     """Start the platforms that have tokens; the console one when none has."""
     settings = app.settings
@@ -251,6 +274,11 @@ async def _open_platforms(app: App, stack: AsyncExitStack, out: TextIO) -> Conso
         await telegram.start()
         stack.push_async_callback(telegram.stop)
         app.add_platform(telegram.sender)
+    if settings.discord_bot_token is not None:
+        discord = discord_platform(app)
+        await discord.start()
+        stack.push_async_callback(discord.stop)
+        app.add_platform(discord.sender)
     if not app.dispatchers:
         console = ConsolePlatform(out, settings.zone)
         app.add_platform(console)

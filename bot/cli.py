@@ -11,7 +11,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from bot.app import App, LeadershipLost, build_app, run
+from bot.app import App, LeadershipLost, build_app, discord_platform, run
 from bot.broadcast.platform import StartupError
 from bot.content.models import LatestPage, Notice, Transmission
 from bot.content.render import discord as discord_render
@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     destinations.add_argument("--language", choices=("zh", "en"))
     destinations.add_argument("--silent", action="store_true", help="send without notification sound")
     destinations.add_argument("--json", action="store_true")
+    discord = commands.add_parser("discord", help="Discord maintenance")
+    discord.add_argument("action", choices=("sync",), help="upload the slash commands now")
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=("upgrade",), help="apply migrations")
     return parser
@@ -87,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": _run,
         "db": _db,
         "status": _status,
+        "discord": _discord,
         "destinations": _destinations,
     }
     try:
@@ -298,6 +301,18 @@ def _destination_json(d: Destination) -> dict[str, Any]:
         "active": d.active,
         "disabled_reason": d.disabled_reason,
     }
+
+
+async def _discord(app: App, args: argparse.Namespace) -> int:
+    if app.settings.discord_bot_token is None:
+        print("error: DISCORD_BOT_TOKEN is not set", file=sys.stderr)
+        return 2
+    from bot.platforms.discord.platform import force_sync
+
+    platform = discord_platform(app, gateway=False)
+    names = await force_sync(platform)
+    print(f"synced {len(names)} slash commands ({platform.scope}): {', '.join(names)}")
+    return 0
 
 
 async def _db(app: App, args: argparse.Namespace) -> int:

@@ -1,0 +1,1 @@
+"""Discord: slash commands, page buttons and the REST sender."""

@@ -1,0 +1,171 @@
+"""The Discord platform: a discord.py client in the bot's event loop, its slash commands, and the sender."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import tzinfo
+
+import aiohttp
+import discord
+from discord.http import Route
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.broadcast.platform import StartupError
+from bot.clock import Clock
+from bot.commands import Commands
+from bot.content.models import Lang
+from bot.platforms.discord.handlers import DiscordHandlers
+from bot.platforms.discord.sender import MAX_RATELIMIT_WAIT, DiscordSender
+from bot.platforms.discord.slash import ChineseDescriptions, build_tree, definitions
+from bot.platforms.discord.views import PageButton, PageTurner
+from bot.store.commands_sync import definitions_hash, remember_sync, synced_hash
+
+log = logging.getLogger(__name__)
+PLATFORM = "discord"
+
+
+class TransmissionClient(discord.AutoShardedClient):
+    """Sharded as soon as Discord asks, without code changes; needs no privileged intents."""
+
+    def __init__(self, page_turner: PageTurner) -> None:
+        # Interactions need no intents; `guilds` (not privileged) keeps discord.py's channel state sane,
+        # and nothing else is asked for: no member, message or presence traffic to carry.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # it never joins voice
+        super().__init__(
+            intents=discord.Intents(guilds=True),
+            allowed_mentions=discord.AllowedMentions.none(),
+            max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
+        )
+        self.page_turner = page_turner
+
+    async def setup_hook(self) -> None:
+        """Listen for every page button ever sent, so they keep working after a restart."""
+        self.add_dynamic_items(PageButton)
+
+
+class DiscordPlatform:
+    """Receive slash commands and button presses, sync commands when changed, hand out the sender."""
+
+    close_grace = 10.0  # seconds the gateway gets to close on stop()
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        commands: Commands,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        zone: tzinfo,
+        default_lang: Lang,
+        wake: Callable[[], None],
+        guild_id: int | None = None,
+        api_base_url: str | None = None,
+        gateway: bool = True,
+    ) -> None:
+        self._token = token
+        self._sessions = sessions
+        self._api_base = api_base_url.rstrip("/") if api_base_url else None
+        self._gateway = gateway
+        self._previous_base: str | None = None
+        self._connection: asyncio.Task[None] | None = None
+        self._opened = False
+        self.guild = discord.Object(guild_id) if guild_id else None
+        self.handlers = DiscordHandlers(commands, sessions, clock, zone, default_lang, wake)
+        self.client = TransmissionClient(self.handlers)
+        self.tree = build_tree(self.client, self.handlers, self.guild)
+        self.sender = DiscordSender(self.client, zone)
+
+    @property
+    def scope(self) -> str:
+        """Where the commands live: `global`, or `guild:<id>` while testing in one server."""
+        return f"guild:{self.guild.id}" if self.guild else "global"
+
+    async def login(self) -> None:
+        """Log in over REST (no gateway): enough to send, edit, delete and sync commands."""
+        if self._api_base:
+            # Class-wide in discord.py, webhooks (interaction replies) included; restored by stop().
+            self._previous_base, Route.BASE = Route.BASE, self._api_base
+        await self.tree.set_translator(ChineseDescriptions())
+        self._opened = True
+        try:
+            await self.client.login(self._token)
+        except discord.LoginFailure:
+            raise StartupError(
+                "Discord refused DISCORD_BOT_TOKEN: check it in the Developer Portal"
+            ) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise StartupError(f"cannot reach the Discord API: {exc}") from None
+
+    async def start(self) -> None:
+        """Log in, sync the slash commands if their definitions changed, and connect to the gateway."""
+        await self.login()
+        try:
+            await self.sync_commands()
+        except (discord.DiscordException, aiohttp.ClientError, OSError) as exc:
+            # Broadcasting works without slash commands; the next start tries the sync again.
+            log.error("could not sync the Discord slash commands: %s", exc)
+        if self._gateway:
+            self._connection = asyncio.create_task(self._connect(), name="discord-gateway")
+
+    async def _connect(self) -> None:
+        try:
+            await self.client.connect(reconnect=True)
+        except (discord.DiscordException, OSError) as exc:
+            # The sender keeps working over REST; only commands and buttons are down.
+            log.error("the Discord gateway stopped: %s", exc)
+
+    async def stop(self) -> None:
+        """Disconnect and close the HTTP session."""
+        if self._opened:  # discord.py's sharded client cannot close before it logged in
+            self._opened = False
+            await self.client.close()
+        if self._connection is not None:
+            # connect() returns once the shards are closed; never let a stuck one hold up shutdown.
+            done, _ = await asyncio.wait({self._connection}, timeout=self.close_grace)
+            if not done:
+                self._connection.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connection
+            self._connection = None
+        if self._previous_base is not None:
+            Route.BASE, self._previous_base = self._previous_base, None
+
+    async def definitions_digest(self) -> str:
+        """Hash what a sync would upload, for this application and scope."""
+        payload = await definitions(self.tree, self.guild)
+        return definitions_hash({"application": self.client.application_id, "commands": payload})
+
+    async def sync_commands(self, force: bool = False) -> bool:
+        """Upload the commands when their definitions changed since the last sync (or when forced).
+
+        Discord caps command creates per day, so an unchanged definition is never uploaded again.
+        """
+        digest = await self.definitions_digest()
+        async with self._sessions() as session:
+            unchanged = await synced_hash(session, PLATFORM, self.scope) == digest
+        if unchanged and not force:
+            log.info("Discord slash commands unchanged (%s): not synced", self.scope)
+            return False
+        synced = await self.tree.sync(guild=self.guild)
+        async with self._sessions.begin() as session:
+            await remember_sync(session, PLATFORM, self.scope, digest)
+        log.info("synced %d Discord slash commands (%s)", len(synced), self.scope)
+        return True
+
+
+async def force_sync(platform: DiscordPlatform) -> list[str]:
+    """`python -m bot discord sync`: log in over REST only, upload the commands now, log out."""
+    try:
+        await platform.login()
+        await platform.sync_commands(force=True)
+        return command_names(platform)
+    finally:
+        await platform.stop()
+
+
+def command_names(platform: DiscordPlatform) -> list[str]:
+    """Return the slash command names as registered, in order (the shared command list)."""
+    return [command.name for command in platform.tree.get_commands(guild=platform.guild)]
