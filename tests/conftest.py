@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
@@ -88,3 +89,14 @@ async def app(database_url: str, posts_dir: Path, clock: FakeClock) -> AsyncIter
     await built.prepare()
     yield built
     await built.close()
+
+
+@pytest.fixture
+async def spawned() -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    """Processes a test starts; any still running at teardown is killed (a failed test leaks none)."""
+    started: list[asyncio.subprocess.Process] = []
+    yield started
+    for process in started:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

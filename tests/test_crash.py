@@ -45,7 +45,7 @@ async def wait_for(condition, process, limit):
         await asyncio.sleep(0.01)
 
 
-async def test_sigkill_at_random_points_loses_nothing(tmp_path, posts_dir):
+async def test_sigkill_at_random_points_loses_nothing(tmp_path, posts_dir, spawned):
     rng = random.Random(20261122)
     async with FakeTelegram(token=TOKEN, enforce_limits=False) as server:
         url = await prepare(tmp_path, posts_dir)
@@ -67,10 +67,12 @@ async def test_sigkill_at_random_points_loses_nothing(tmp_path, posts_dir):
         }
 
         async def start():
-            return await asyncio.create_subprocess_exec(
+            process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot", "run", env=env, cwd=ROOT,
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
             )  # fmt: skip
+            spawned.append(process)
+            return process
 
         kills = 0
         for _ in range(KILLS):

@@ -30,7 +30,7 @@ async def until(condition, limit):
             await asyncio.sleep(0.01)
 
 
-async def test_standby_takes_over_when_the_leader_dies(tmp_path, posts_dir, postgres_server):
+async def test_standby_takes_over_when_the_leader_dies(tmp_path, posts_dir, postgres_server, spawned):
     url = await fresh_postgres_database(postgres_server)
     app = build_app(load_settings(posts_dir=posts_dir, database_url=url, _env_file=None))
     await app.prepare()
@@ -56,7 +56,7 @@ async def test_standby_takes_over_when_the_leader_dies(tmp_path, posts_dir, post
         }
 
         async def start():
-            return await asyncio.create_subprocess_exec(
+            process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
                 "bot",
@@ -66,6 +66,8 @@ async def test_standby_takes_over_when_the_leader_dies(tmp_path, posts_dir, post
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL,
             )
+            spawned.append(process)
+            return process
 
         leader = await start()
         await until(lambda: delivered(server) > 0, 60)
