@@ -17,7 +17,8 @@ BUSY_NEIGHBOURS = 0.25  # CPUs used by other processes above which timings are f
 FULL_POSTS = 10_000
 QUICK_POSTS = 1_000
 
-# Run in this order: `rescan` reuses the database `cold_index` leaves behind.
+# Run in this order: `rescan` reuses the database `cold_index` leaves behind. The broadcast ones
+# wait on pacing and subprocesses: `pacing` alone takes ~3.5 minutes at full size (2 × 100 s).
 BENCHMARKS: dict[str, Callable[[Context], list[Row]]] = {
     "cold_index": index_bench.cold_index,
     "rescan": index_bench.rescan,
@@ -38,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}",
     )
-    parser.add_argument("--quick", action="store_true", help=f"smoke run on {QUICK_POSTS:,} posts")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"smoke run on {QUICK_POSTS:,} posts and smaller broadcasts"
+    )
     parser.add_argument("--results", type=Path, default=HERE / "results.json", help="JSON file to merge into")
     parser.add_argument("--no-write", action="store_true", help="print the table, leave the JSON alone")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")

@@ -1,5 +1,4 @@
-"""Broadcast engine benchmarks: pacing against the limit-enforcing fake Bot API, engine headroom,
-saved → sent latency of a real `run` process.
+"""Broadcast engine benchmarks: pacing, engine headroom, saved → sent latency.
 
 - `pacing`: 3 posts in quick succession to 1,000 destinations (800 private chats, 100 groups,
   100 channels) through the real path (outbox, dispatcher, `TelegramSender`, PTB over HTTP) against
@@ -40,7 +39,7 @@ from bot.broadcast.pacing import NO_LIMITS, Limits, Window
 from bot.broadcast.platform import Target
 from bot.clock import SystemClock
 from bot.content.models import View
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from bot.store.models import Delivery, Destination
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,7 +78,7 @@ def post_text(title: str, slug: str, date: datetime, body: str, category: str = 
     )
 
 
-def bench_settings(posts_dir: Path, database: Path, **overrides: Any) -> Any:
+def bench_settings(posts_dir: Path, database: Path, **overrides: Any) -> Settings:
     """Settings for an in-process app: no .env, a site URL so messages carry a link."""
     return load_settings(
         posts_dir=posts_dir,
@@ -576,11 +575,10 @@ def engine(ctx: Context) -> list[Row]:
             "engine_deliveries_per_s_c8",
             destinations / default.total_s,
             "/s",
-            target=ENGINE_TARGET_PER_S,
             higher_is_better=True,
             record=False,
-            note=f"the same at SEND_CONCURRENCY's default 8: tick {default.tick.wall:.2f} s, "
-            f"sends {default.send.wall:.2f} s",
+            note=f"the same at SEND_CONCURRENCY's default 8 (shown, not recorded): tick "
+            f"{default.tick.wall:.2f} s, sends {default.send.wall:.2f} s",
         ),
     ]
 

@@ -139,7 +139,8 @@ class MemoryRun:
     samples: list[tuple[float, float]] = field(default_factory=list)
 
 
-async def _measure(store: Store, work: Path) -> MemoryRun:
+async def _measure(store: Store, work: Path, **extra_env: str) -> MemoryRun:
+    """Run `bot run` on a copy of the store (`extra_env` for experiments) and read its peak RSS."""
     database = work / "run.db"
     shutil.copyfile(store.database, database)
     incoming = store.posts_dir / INCOMING
@@ -155,6 +156,7 @@ async def _measure(store: Store, work: Path) -> MemoryRun:
                 TELEGRAM_GLOBAL_PER_S="100000",
                 TELEGRAM_CHAT_PER_S="1000",
                 TELEGRAM_GROUP_PER_MIN="100000",
+                **extra_env,
             )
             start = time.monotonic()
             async with bot_run(env, work) as run:

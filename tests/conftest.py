@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import textwrap
 import asyncio
+import textwrap
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
