@@ -99,7 +99,7 @@ def chat_mix(private: int, groups: int) -> list[tuple[str, str]]:
 async def add_destinations(app: App, chats: Sequence[tuple[str, str]], platform: str = "telegram") -> None:
     """Subscribe chats in bulk: the column values `store.destinations.subscribe` writes."""
     now = app.clock.now()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "platform": platform,
             "chat_id": chat,
