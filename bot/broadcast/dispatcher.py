@@ -31,7 +31,7 @@ from bot.broadcast.recorder import Outcome, Recorder
 from bot.clock import Clock
 from bot.content.models import Lang, LatestPage, View
 from bot.metrics import record_outcome
-from bot.store.models import Delivery, Destination, PostRow
+from bot.store.models import DELIVERIES, Delivery, Destination, PostRow
 from bot.store.posts import published, to_transmission
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class EngineSettings:
 
     concurrency: int = 8
     batch: int = 2000
+    prefetch: int = 256  # rows claimed ahead of the senders, in one transaction
     max_attempts: int = 8
     backoff_base: float = 2.0
     backoff_cap: float = 600.0
@@ -100,7 +101,9 @@ class Dispatcher:
         self._steps = 0
         self._pending: deque[Any] = deque()
         self._claimed: set[int] = set()  # claimed by us and not yet recorded
+        self._ready: deque[_Job] = deque()  # claimed, waiting for a free sender
         self._stale = True
+        self._exhausted = False
         self._refilled_at = 0.0
         self._views: dict[tuple[int, int], View] = {}
 
@@ -127,6 +130,7 @@ class Dispatcher:
                     waiter.cancel()
                     stopper.cancel()
         finally:
+            await self.release()
             await self.settle()
 
     async def settle(self) -> None:
@@ -135,39 +139,69 @@ class Dispatcher:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self._recorder.flush()
 
+    async def release(self) -> None:
+        """Hand claimed rows that were never sent back to the queue (on stop)."""
+        jobs, self._ready = list(self._ready), deque()
+        if not jobs:
+            return
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(DELIVERIES)
+                .where(DELIVERIES.c.id.in_([job.delivery_id for job in jobs]))
+                .values(
+                    status="pending",
+                    attempts=DELIVERIES.c.attempts - 1,
+                    next_attempt_at=self._clock.now(),
+                )
+            )
+        for job in jobs:
+            self._busy.discard(job.destination_id)
+            self._claimed.discard(job.delivery_id)
+
     async def drain(self) -> int:
         """Send everything that may go now (tests and one-shot runs); return how many were sent."""
         before = self.sent
-        while True:
-            await self.step()
-            if not self._tasks:
+        for _ in range(100_000):  # bounded: each round sends or claims something, or stops
+            again = await self.step()
+            if self._tasks or self._ready:
+                await self.settle()
+            elif again is None or again > self._now():
                 break
-            await self.settle()
         return self.sent - before
 
     def _now(self) -> float:
         return self._clock.now().timestamp()
 
     async def step(self) -> float | None:
-        """Start every send the limits allow now; return when to look again (None: when woken)."""
-        free = self._settings.concurrency - len(self._tasks)
-        if free <= 0:
-            return None
+        """Claim what the limits allow, start sends on free slots; return when to look again.
+
+        Rows are claimed in batches ahead of the senders (one transaction for many rows); a row
+        claimed but not yet sent is not a repeat risk: after a crash it is sent once.
+        """
         now = self._clock.now()
         self._steps += 1
         if self._steps % 500 == 0:
             self._pacer.forget_idle(now.timestamp())
-        jobs, next_time = await self._choose(now, free)
-        if jobs:
-            for job in await self._claim(jobs, now):
-                task = asyncio.get_running_loop().create_task(self._send(job))
-                self._tasks.add(task)
-                task.add_done_callback(self._done)
-            return now.timestamp()  # there may be more we can start right away
+        next_time: float | None = None
+        room = self._settings.prefetch - len(self._ready)
+        if room > 0:
+            jobs, next_time = await self._choose(now, room)
+            if jobs:
+                self._ready.extend(await self._claim(jobs, now))
+                next_time = now.timestamp()  # more may be allowed at once
+        while self._ready and len(self._tasks) < self._settings.concurrency:
+            task = asyncio.get_running_loop().create_task(self._send(self._ready.popleft()))
+            self._tasks.add(task)
+            task.add_done_callback(self._done)
+        if self._ready:
+            return None  # every sender is busy: look again when one finishes
         if next_time is None:
             async with self._sessions() as session:
                 due = await next_due(session, self.platform.name)
-            next_time = due.timestamp() if due is not None and due > now else None
+            if due is not None and due <= now:
+                self._stale = True  # retries or recovered rows became due since the last read
+                return now.timestamp()
+            next_time = due.timestamp() if due is not None else None
         return next_time
 
     def _done(self, task: asyncio.Task[None]) -> None:
@@ -207,10 +241,13 @@ class Dispatcher:
             rows = (await session.execute(query)).all()
         self._pending = deque(row for row in rows if row[0] not in self._claimed)
         self._stale, self._refilled_at = False, now.timestamp()
+        # A short read means the queue is empty past these rows: don't ask again until woken.
+        self._exhausted = len(rows) < self._settings.batch
 
     async def _choose(self, now: datetime, free: int) -> tuple[list[_Job], float | None]:
         instant = now.timestamp()
-        if self._stale or not self._pending or instant - self._refilled_at > REFRESH_SECONDS:
+        empty = not self._pending and not self._exhausted
+        if self._stale or empty or instant - self._refilled_at > REFRESH_SECONDS:
             await self._refill(now)
         jobs: list[_Job] = []
         waiting: list[Any] = []
@@ -266,11 +303,12 @@ class Dispatcher:
     async def _claim(self, jobs: list[_Job], now: datetime) -> list[_Job]:
         """Mark rows as sending (with a lease); return the jobs whose rows were still pending."""
         async with self._sessions.begin() as session:
+            table = DELIVERIES
             result = await session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_([job.delivery_id for job in jobs]), Delivery.status == "pending")
-                .values(status="sending", attempts=Delivery.attempts + 1, next_attempt_at=now + SENDING_LEASE)
-                .returning(Delivery.id)
+                update(table)
+                .where(table.c.id.in_([job.delivery_id for job in jobs]), table.c.status == "pending")
+                .values(status="sending", attempts=table.c.attempts + 1, next_attempt_at=now + SENDING_LEASE)
+                .returning(table.c.id)
             )
             claimed = set(result.scalars())
         kept = [job for job in jobs if job.delivery_id in claimed]
