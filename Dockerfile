@@ -19,7 +19,9 @@ ENV PATH=/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     POSTS_DIR=/posts \
     DATABASE_URL=sqlite:////data/bot.db \
-    HTTP_PORT=8080
+    HTTP_PORT=8080 \
+    # glibc's per-thread malloc arenas fragment a long-running asyncio process; two are plenty.
+    MALLOC_ARENA_MAX=2
 USER 10001
 WORKDIR /home/bot
 VOLUME ["/data"]

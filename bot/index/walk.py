@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,9 +30,20 @@ class WalkResult:
 
 def walk_posts(root: Path) -> WalkResult:
     """List post files under `root`, refusing symlinks that lead outside it."""
-    real_root = os.path.realpath(root)
     files: list[FoundFile] = []
     refused: list[tuple[str, str]] = []
+    for item in iter_posts(root):
+        if isinstance(item, FoundFile):
+            files.append(item)
+        else:
+            refused.append(item)
+    files.sort(key=lambda f: f.path)
+    return WalkResult(files, sorted(refused))
+
+
+def iter_posts(root: Path) -> Iterator[FoundFile | tuple[str, str]]:
+    """Yield each post file, or (path, reason) for one refused; nothing is held in memory."""
+    real_root = os.path.realpath(root)
     seen_dirs = {real_root}
     pending = [(str(root), "")]
     while pending:
@@ -39,7 +51,7 @@ def walk_posts(root: Path) -> WalkResult:
         try:
             entries = list(os.scandir(directory))
         except OSError as exc:
-            refused.append((prefix or ".", f"cannot read folder: {exc.strerror}"))
+            yield (prefix or ".", f"cannot read folder: {exc.strerror}")
             continue
         for entry in entries:
             # Hidden names are editor swap files and VCS folders, never posts.
@@ -51,7 +63,7 @@ def walk_posts(root: Path) -> WalkResult:
                 target = os.path.realpath(entry.path)
                 if not _inside(target, real_root):
                     if is_post or os.path.isdir(target):
-                        refused.append((relative, "symlink leads outside the posts folder"))
+                        yield (relative, "symlink leads outside the posts folder")
                     continue
             try:
                 if entry.is_dir():
@@ -64,11 +76,9 @@ def walk_posts(root: Path) -> WalkResult:
                     continue
                 stat = entry.stat()
             except OSError as exc:
-                refused.append((relative, f"cannot stat: {exc.strerror}"))
+                yield (relative, f"cannot stat: {exc.strerror}")
                 continue
-            files.append(FoundFile(relative, entry.path, stat.st_size, stat.st_mtime_ns))
-    files.sort(key=lambda f: f.path)
-    return WalkResult(files, sorted(refused))
+            yield FoundFile(relative, entry.path, stat.st_size, stat.st_mtime_ns)
 
 
 def _inside(path: str, root: str) -> bool:
