@@ -157,6 +157,7 @@ async def _measure(store: Store, work: Path, **extra_env: str) -> MemoryRun:
                 TELEGRAM_GLOBAL_PER_S="100000",
                 TELEGRAM_CHAT_PER_S="1000",
                 TELEGRAM_GROUP_PER_MIN="100000",
+                MALLOC_ARENA_MAX="2",  # as the Docker image sets it
                 **extra_env,
             )
             start = time.monotonic()

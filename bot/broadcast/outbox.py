@@ -19,6 +19,7 @@ from bot.store.models import Delivery, Destination, PostRow
 from bot.store.posts import newest_first, published
 
 DEFAULT_COLLAPSE_AFTER = 5
+INSERT_CHUNK = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> i
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     module: Any = postgresql if dialect == "postgresql" else sqlite
     total = 0
-    for start in range(0, len(rows), 1000):
+    for start in range(0, len(rows), INSERT_CHUNK):
         # RETURNING lists only the rows really inserted, on every driver (asyncpg reports no
         # rowcount for many rows at once).
         statement = (
@@ -95,7 +96,7 @@ async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> i
             .on_conflict_do_nothing(index_elements=["dedupe_key"])
             .returning(Delivery.__table__.c.id)
         )
-        result = await session.execute(statement, list(rows[start : start + 1000]))
+        result = await session.execute(statement, list(rows[start : start + INSERT_CHUNK]))
         total += len(result.all())
     return total
 
@@ -138,8 +139,11 @@ async def announce_due(
         if post.published_at >= post.first_seen_at - max_age:
             fresh.append(post)
     rows: list[dict[str, Any]] = []
-    collapsed = 0
+    collapsed = inserted = 0
     for destination in await active_instant(session):
+        if len(rows) >= INSERT_CHUNK:  # insert as we go: 10,000 destinations need no 10,000-row list
+            inserted += await insert_new(session, rows)
+            rows = []
         wanted = [post for post in fresh if matches(destination, post.category)]
         if len(wanted) > collapse_after:
             ids = [post.id for post in reversed(wanted)]  # newest first, like the home page
@@ -152,7 +156,7 @@ async def announce_due(
             row(destination.id, "post", post_key(p.id, destination.id, "post", p.version), now, p)
             for p in wanted
         ]
-    inserted = await insert_new(session, rows)
+    inserted += await insert_new(session, rows)
     return AnnounceReport(len(fresh), len(due) - len(fresh), inserted, collapsed)
 
 

@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.content.models import Post
 from bot.content.post_file import PostDefaults
 from bot.index.reader import Read, read_many
-from bot.index.walk import FoundFile, iter_posts, walk_posts
+from bot.index.walk import FoundFile, iter_posts
 from bot.store.models import FileSeen, MetaValue, PostRow, SlugHistory
 
 Progress = Callable[[int, int], None]
@@ -96,10 +96,10 @@ class Indexer:
         self._clock = clock
         self._lock = asyncio.Lock()
         self._first_scan_done = False
-        # path -> fingerprint of (size, mtime_ns), and path -> error for the few broken files. The
-        # indexer is the only writer of files_seen, so this copy saves reading the table on every
-        # scan; one small int a file keeps 100,000 files in a few megabytes.
-        self._stats: dict[str, int] | None = None
+        # hash(path) -> fingerprint of (size, mtime_ns), and path -> error for the few broken
+        # files. The indexer is the only writer of files_seen, so this copy saves reading the table
+        # on every scan; two small ints a file keep 100,000 files in a few megabytes.
+        self._stats: dict[int, int] | None = None
         self._errors: dict[str, str] = {}
 
     async def scan(self, progress: Progress | None = None) -> ScanReport:
@@ -121,11 +121,7 @@ class Indexer:
             self._stats, self._errors = await self._load_stats()
         stats, errors = self._stats, self._errors
         changed, refused, present = await asyncio.to_thread(self._walk, stats, errors)
-        if present < len(stats):
-            on_disk = await asyncio.to_thread(lambda: {f.path for f in walk_posts(self._posts_dir).files})
-            vanished = [path for path in stats if path not in on_disk]
-        else:
-            vanished = []
+        vanished = await self._vanished(stats) if present < len(stats) else []
         async with self._sessions() as session:
             first_scan = not self._first_scan_done and await session.get(MetaValue, FIRST_SCAN_KEY) is None
             if changed or vanished:
@@ -141,10 +137,10 @@ class Indexer:
         self._first_scan_done = True
         if changed or vanished:
             for path in vanished:
-                stats.pop(path, None)
+                stats.pop(hash(path), None)
                 errors.pop(path, None)
             for item in files:
-                stats[item.path] = fingerprint(item.size, item.mtime_ns)
+                stats[hash(item.path)] = fingerprint(item.size, item.mtime_ns)
                 if item.error:
                     errors[item.path] = item.error
                 else:
@@ -152,20 +148,33 @@ class Indexer:
         report.invalid = sorted(list(errors.items()) + refused)
         return report
 
-    async def _load_stats(self) -> tuple[dict[str, int], dict[str, str]]:
+    async def _vanished(self, stats: dict[int, int]) -> list[str]:
+        """Name the known files that are gone (rare: only when some file was deleted or moved)."""
+        on_disk = await asyncio.to_thread(
+            lambda: {hash(f.path) for f in iter_posts(self._posts_dir) if isinstance(f, FoundFile)}
+        )
+        gone = set(stats) - on_disk
+        async with self._sessions() as session:
+            paths = await session.stream_scalars(select(FileSeen.path).execution_options(yield_per=2000))
+            return [path async for path in paths if hash(path) in gone]
+
+    async def _load_stats(self) -> tuple[dict[int, int], dict[str, str]]:
         """Read files_seen once, streaming, into the compact in-memory copy."""
-        stats: dict[str, int] = {}
+        stats: dict[int, int] = {}
         errors: dict[str, str] = {}
         async with self._sessions() as session:
             query = select(FileSeen.path, FileSeen.size, FileSeen.mtime_ns, FileSeen.error)
-            async for path, size, mtime, error in await session.stream(query):
-                stats[path] = fingerprint(size, mtime)
+            # yield_per: read in batches, or the driver buffers all 100,000 rows at once.
+            async for path, size, mtime, error in await session.stream(
+                query.execution_options(yield_per=2000)
+            ):
+                stats[hash(path)] = fingerprint(size, mtime)
                 if error:
                     errors[path] = error
         return stats, errors
 
     def _walk(
-        self, stats: dict[str, int], errors: dict[str, str]
+        self, stats: dict[int, int], errors: dict[str, str]
     ) -> tuple[list[FoundFile], list[tuple[str, str]], int]:
         """Walk the folder keeping only what changed; count the known files still present."""
         changed: list[FoundFile] = []
@@ -175,7 +184,7 @@ class Indexer:
             if not isinstance(item, FoundFile):
                 refused.append(item)
                 continue
-            known = stats.get(item.path)
+            known = stats.get(hash(item.path))
             if known is not None:
                 present += 1
             if _stat_changed(known, errors.get(item.path), item):
