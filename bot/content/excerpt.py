@@ -120,10 +120,18 @@ class _Protector:
         self.atoms.append(piece)
         return f"{_OPEN}{len(self.atoms) - 1}{_CLOSE}"
 
-    def fences(self, text: str) -> str:
+    def fences(self, text: str, enough: int) -> str:
+        """Swap fenced code for markers, stopping after `enough` characters once outside a fence."""
         out: list[str] = []
         fence: str | None = None
-        for line in text.split("\n"):
+        size = 0
+        lines = text.split("\n")
+        for number, line in enumerate(lines):
+            if fence is None and size > enough and not line.strip():
+                # A paragraph break well past what the excerpt can show: the rest is "more".
+                out.append("\n" + "\n".join(lines[number:]))
+                break
+            size += len(line) + 1
             opened = _FENCE.match(line)
             if fence is None and opened:
                 fence = opened.group(1)
@@ -159,6 +167,10 @@ _MD.serializer = _SERIALIZER
 _MD.stripTopLevelTags = False
 # Markdown's own postprocessors expect HTML; our serializer already resolved the stash.
 _MD.postprocessors.deregister("raw_html")
+# Inline patterns cost most of the rendering; these can't matter: code spans are markers already,
+# a hard line break is a space in an excerpt anyway, and bare e-mail autolinks are rare.
+for _pattern in ("backtick", "linebreak", "automail"):
+    _MD.inlinePatterns.deregister(_pattern)
 
 
 def _render_text(source: str, protector: _Protector) -> list[_Piece]:
@@ -181,7 +193,7 @@ def build_excerpt(body: str, *, lang: Lang, limit: int = 350) -> str:
     protector = _Protector(lang)
     # The marker characters are private-use code points; a post can't be allowed to forge them.
     body = body.replace(_OPEN, "").replace(_CLOSE, "")
-    fenced = protector.fences(body)
+    fenced = protector.fences(body, PREFIX_FACTOR * limit)
     # Only the start of a post can reach the excerpt: protect and render a prefix that ends on
     # a paragraph break well past the limit, and say "more" if anything was left out.
     end = fenced.find("\n\n", PREFIX_FACTOR * limit)

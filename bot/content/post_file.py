@@ -225,7 +225,7 @@ def _lang(meta: Mapping[str, Any], title: str, body: str) -> Lang:
         if code in ("zh", "en"):
             return "zh" if code == "zh" else "en"
         raise PostError(f"unsupported lang {given!r}: use zh or en")
-    sample = title + body[:2000]
+    sample = title + body[:600]
     cjk = len(_CJK.findall(sample))
     # Chinese prose carries far fewer characters per word than English, so a modest share decides.
     return "zh" if cjk and cjk * 4 >= len(_LATIN.findall(sample)) else "en"

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import Table, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -24,6 +24,10 @@ from bot.content.post_file import PostDefaults
 from bot.index.reader import Read, read_many
 from bot.index.walk import FoundFile, iter_posts
 from bot.store.models import FileSeen, MetaValue, PostRow, SlugHistory
+
+# Core tables for the bulk inserts of a cold index: no ORM bookkeeping for 10,000 rows.
+POSTS = cast(Table, PostRow.__table__)
+FILES_SEEN = cast(Table, FileSeen.__table__)
 
 Progress = Callable[[int, int], None]
 FIRST_SCAN_KEY = "first_scan_at"
@@ -333,7 +337,7 @@ async def _insert_posts(session: AsyncSession, rows: list[dict[str, Any]], files
     if not rows:
         return
     for batch in _chunks(rows, 1000):
-        await session.execute(insert(PostRow), list(batch))
+        await session.execute(insert(POSTS), list(batch))
     ids: dict[str, int] = {}
     for slugs in _chunks([row["slug"] for row in rows]):
         result = await session.execute(select(PostRow.slug, PostRow.id).where(PostRow.slug.in_(slugs)))
@@ -359,7 +363,7 @@ async def _write_files(session: AsyncSession, touched: list[str], files: list[_F
         for f in files
     ]
     for batch in _chunks(values, 1000):
-        await session.execute(insert(FileSeen), list(batch))
+        await session.execute(insert(FILES_SEEN), list(batch))
 
 
 def _report(progress: Progress | None, done: int, total: int) -> None:
