@@ -4,7 +4,6 @@ import asyncio
 import os
 import random
 import signal
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from bot.settings import load_settings
 from bot.store.destinations import Subscription, subscribe
 from tests.conftest import post_text
 from tests.fakes.telegram_server import FakeTelegram
+from tests.live import start_bot
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:TEST-token"
@@ -67,10 +67,7 @@ async def test_sigkill_at_random_points_loses_nothing(tmp_path, posts_dir, spawn
         }
 
         async def start():
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", env=env, cwd=ROOT,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-            )  # fmt: skip
+            process = await start_bot(env, output=False)
             spawned.append(process)
             return process
 
@@ -89,7 +86,7 @@ async def test_sigkill_at_random_points_loses_nothing(tmp_path, posts_dir, spawn
         process = await start()
         await wait_for(lambda: len(server.messages) >= DESTINATIONS, process, 120)
         process.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(process.wait(), 30) == 0, (await process.stderr.read()).decode()
+        assert await asyncio.wait_for(process.wait(), 30) == 0
 
     counts = {chat: len(messages) for chat, messages in server.messages.items()}
     assert set(counts) == set(range(1, DESTINATIONS + 1)), "a destination never got the post"

@@ -3,7 +3,6 @@
 import asyncio
 import os
 import signal
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +12,7 @@ from bot.settings import load_settings
 from bot.store.destinations import Subscription, subscribe
 from tests.conftest import fresh_postgres_database, post_text
 from tests.fakes.telegram_server import FakeTelegram
+from tests.live import start_bot
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:TEST-token"
@@ -56,16 +56,7 @@ async def test_standby_takes_over_when_the_leader_dies(tmp_path, posts_dir, post
         }
 
         async def start():
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                env=env,
-                cwd=ROOT,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
+            process = await start_bot(env, output=False)
             spawned.append(process)
             return process
 

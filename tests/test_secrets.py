@@ -3,7 +3,6 @@
 import asyncio
 import os
 import socket
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from bot.settings import load_settings
 from bot.store.destinations import Subscription, subscribe
 from tests.conftest import post_text
 from tests.fakes.telegram_server import FakeTelegram
+from tests.live import start_bot
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "555111:SECRET-never-in-logs-7f3a"
@@ -25,16 +25,7 @@ def closed_port():
 
 async def run_bot(env, until=None, limit=30.0):
     """Run `python -m bot run` at DEBUG until it exits or `until()` holds; return (code, output)."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    process = await start_bot(env)
     reader = asyncio.create_task(process.stdout.read())
     try:
         async with asyncio.timeout(limit):

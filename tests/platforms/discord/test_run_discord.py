@@ -3,7 +3,6 @@
 import asyncio
 import os
 import signal
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from bot.settings import load_settings
 from bot.store.destinations import Subscription, subscribe
 from tests.conftest import post_text
 from tests.fakes.discord_server import FakeDiscord
+from tests.live import start_bot
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -37,16 +37,7 @@ async def test_run_sends_to_discord_and_syncs_commands_once(tmp_path, posts_dir)
         }
 
         async def run_once(write_post: bool) -> str:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                env=env,
-                cwd=ROOT,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-            )
+            process = await start_bot(env)
             output = b""
             try:
                 async with asyncio.timeout(30):
@@ -83,16 +74,7 @@ async def test_a_rejected_token_stops_with_a_clear_message(tmp_path, posts_dir):
             "HTTP_PORT": "0",
             "LOG_LEVEL": "DEBUG",
         }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            env=env,
-            cwd=ROOT,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
+        process = await start_bot(env)
         output, _ = await asyncio.wait_for(process.communicate(), 60)
     text = output.decode()
     assert process.returncode == 1 and "Discord refused DISCORD_BOT_TOKEN" in text, text

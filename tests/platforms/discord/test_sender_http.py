@@ -1,6 +1,5 @@
 """The engine and the Discord sender over real HTTP against the limit-enforcing fake Discord API."""
 
-import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -18,6 +17,7 @@ from bot.store.models import Delivery, Destination
 from tests.conftest import post_text
 from tests.fakes.discord_payloads import FORUM
 from tests.fakes.discord_server import FakeDiscord
+from tests.live import until_settled
 
 ITEM = Transmission(
     "p", "扩散 @everyone", "ML", datetime(2026, 11, 20, tzinfo=UTC), "摘要 **粗**", "https://b.example/p"
@@ -56,23 +56,6 @@ async def add(app, *targets):
             await subscribe(session, wish, app.clock.now())
 
 
-async def until_settled(app, limit=30.0):
-    """Run the sender until no delivery is pending or sending."""
-    stop = asyncio.Event()
-    runner = asyncio.create_task(app.dispatchers["discord"].run(stop))
-    try:
-        async with asyncio.timeout(limit):
-            while True:
-                async with app.sessions() as session:
-                    statuses = set((await session.execute(select(Delivery.status))).scalars())
-                if statuses and not statuses & {"pending", "sending"}:
-                    return
-                await asyncio.sleep(0.05)
-    finally:
-        stop.set()
-        await runner
-
-
 async def destinations(app):
     async with app.sessions() as session:
         return {(d.chat_id, d.thread_id): d for d in (await session.execute(select(Destination))).scalars()}
@@ -88,7 +71,7 @@ async def test_broadcast_reaches_channels_threads_and_forums_once_within_limits(
         post_text("扩散 <模型> & @everyone", "2026-11-22", "正文 $x^2$。", slug="p")
     )
     await app.tick()
-    await until_settled(app)
+    await until_settled(app, "discord")
     assert server.rate_limited == 0  # 62 sends in over a second: the engine kept under 50/s itself
     assert {c: len(server.sent(c)) for c in range(100, 160)} == dict.fromkeys(range(100, 160), 1)
     assert len(server.sent(801)) == 1 and server.sent(800) == []  # the thread, not its parent
@@ -114,7 +97,7 @@ async def test_lost_access_rate_limits_and_server_errors(live, posts_dir):
     app.dispatchers["discord"]._settings = EngineSettings(backoff_base=0.2)
     (posts_dir / "p.md").write_text(post_text("T", "2026-11-22", "Body.", slug="p"))
     await app.tick()
-    await until_settled(app)
+    await until_settled(app, "discord")
     assert {c: len(server.sent(c)) for c in range(1, 7)} == {1: 0, 2: 0, 3: 0, 4: 1, 5: 1, 6: 1}
     found = await destinations(app)
     assert found[("1", "")].disabled_reason == "403 Forbidden (error code: 50001): Missing Access"
@@ -131,17 +114,17 @@ async def test_edits_and_deletes_follow_the_post(live, posts_dir):
     app.settings.delete_removed = True
     (posts_dir / "p.md").write_text(post_text("Title", "2026-11-22", "First body.", slug="p"))
     await app.tick()
-    await until_settled(app)
+    await until_settled(app, "discord")
     [post] = server.threads_of(900)
     (posts_dir / "p.md").write_text(post_text("Title", "2026-11-22", "Second body.", slug="p"))
     await app.tick()
-    await until_settled(app)
+    await until_settled(app, "discord")
     for channel_id in (10, post.id):
         [message] = server.sent(channel_id)
         assert message.edited and "Second body." in message.embeds[0]["description"]
     (posts_dir / "p.md").unlink()
     await app.tick()
-    await until_settled(app)
+    await until_settled(app, "discord")
     assert server.sent(10) == [] and server.threads_of(900) == []
 
 

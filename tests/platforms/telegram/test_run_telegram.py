@@ -4,7 +4,6 @@ import asyncio
 import os
 import signal
 import socket
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from bot.settings import load_settings
 from bot.store.destinations import Subscription, subscribe
 from tests.conftest import post_text
 from tests.fakes.telegram_server import FakeTelegram
+from tests.live import start_bot
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -51,10 +51,7 @@ async def test_run_sends_new_posts_and_never_logs_the_token(tmp_path, posts_dir)
             "HTTP_PORT": str(port),
             "HTTP_HOST": "127.0.0.1",
         }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=ROOT,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
+        process = await start_bot(env)
         output = b""
         try:
             async with asyncio.timeout(30):

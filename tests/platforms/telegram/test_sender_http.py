@@ -1,6 +1,5 @@
 """The engine and the Telegram sender over real HTTP against the limit-enforcing fake Bot API."""
 
-import asyncio
 import os
 
 import pytest
@@ -11,9 +10,10 @@ from bot.clock import SystemClock
 from bot.platforms.telegram.sender import TelegramSender, open_bot
 from bot.settings import load_settings
 from bot.store.destinations import Subscription, subscribe
-from bot.store.models import Delivery, Destination
+from bot.store.models import Destination
 from tests.conftest import post_text
 from tests.fakes.telegram_server import FakeTelegram
+from tests.live import until_settled
 
 TOKEN = "123456:TEST-token"
 
@@ -42,23 +42,6 @@ async def add(app, *chat_ids):
             await subscribe(session, Subscription("telegram", chat_id, kind=kind), app.clock.now())
 
 
-async def until_settled(app, limit=30.0):
-    """Run the sender until no delivery is pending or sending."""
-    stop = asyncio.Event()
-    runner = asyncio.create_task(app.dispatchers["telegram"].run(stop))
-    try:
-        async with asyncio.timeout(limit):
-            while True:
-                async with app.sessions() as session:
-                    statuses = set((await session.execute(select(Delivery.status))).scalars())
-                if statuses and not statuses & {"pending", "sending"}:
-                    return
-                await asyncio.sleep(0.05)
-    finally:
-        stop.set()
-        await runner
-
-
 async def test_broadcast_within_limits_reaches_every_chat_once(live, posts_dir):
     app, server = live
     chats = [str(1000 + i) for i in range(40)] + [f"-100{i}" for i in range(5)]
@@ -69,7 +52,7 @@ async def test_broadcast_within_limits_reaches_every_chat_once(live, posts_dir):
     os.utime(posts_dir / "p.md")
     app.settings.broadcast_max_age = 10**9
     await app.tick()
-    await until_settled(app)
+    await until_settled(app, "telegram")
     assert server.rate_limited == 0
     assert {chat: len(messages) for chat, messages in server.messages.items()} == {int(c): 1 for c in chats}
     message = server.messages[1000][0]
@@ -87,7 +70,7 @@ async def test_blocked_migrated_and_flaky_chats(live, posts_dir):
     (posts_dir / "p.md").write_text(post_text("T", "2026-11-22", "Body.", slug="p"))
     app.settings.broadcast_max_age = 10**9
     await app.tick()
-    await until_settled(app)
+    await until_settled(app, "telegram")
     assert set(server.messages) == {-1007, 9, 11}
     async with app.sessions() as session:
         destinations = {d.chat_id: d for d in (await session.execute(select(Destination))).scalars()}
@@ -105,14 +88,14 @@ async def test_cover_image_goes_as_photo_and_edits_change_the_caption(live, post
         post_text("Cover post", "2026-11-22", "First body.", slug="c", image=cover)
     )
     await app.tick()
-    await until_settled(app)
+    await until_settled(app, "telegram")
     [sent] = server.messages[77]
     assert sent.photo == cover and "First body." in sent.text
     (posts_dir / "c.md").write_text(
         post_text("Cover post", "2026-11-22", "Second body.", slug="c", image=cover)
     )
     await app.tick()
-    await until_settled(app)
+    await until_settled(app, "telegram")
     [edited] = server.messages[77]
     assert "Second body." in edited.text and edited.edit_date is not None
     assert any(r.method.lower() == "editmessagecaption" for r in server.requests)
