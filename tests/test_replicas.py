@@ -5,7 +5,6 @@ import os
 import signal
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bot.app import build_app
 from bot.settings import load_settings
@@ -14,7 +13,6 @@ from tests.conftest import fresh_postgres_database, post_text
 from tests.fakes.telegram_server import FakeTelegram
 from tests.live import start_bot
 
-ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:TEST-token"
 DESTINATIONS = 2000
 CONCURRENCY = 8

@@ -4,7 +4,6 @@ import asyncio
 import os
 import socket
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bot.app import build_app
 from bot.settings import load_settings
@@ -13,7 +12,6 @@ from tests.conftest import post_text
 from tests.fakes.telegram_server import FakeTelegram
 from tests.live import start_bot
 
-ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "555111:SECRET-never-in-logs-7f3a"
 
 

@@ -4,7 +4,6 @@ import asyncio
 import os
 import signal
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bot.app import build_app
 from bot.commands import COMMANDS
@@ -13,8 +12,6 @@ from bot.store.destinations import Subscription, subscribe
 from tests.conftest import post_text
 from tests.fakes.discord_server import FakeDiscord
 from tests.live import start_bot
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 async def test_run_sends_to_discord_and_syncs_commands_once(tmp_path, posts_dir):

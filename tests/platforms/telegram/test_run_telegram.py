@@ -5,7 +5,6 @@ import os
 import signal
 import socket
 from datetime import UTC, datetime
-from pathlib import Path
 
 import aiohttp
 
@@ -15,8 +14,6 @@ from bot.store.destinations import Subscription, subscribe
 from tests.conftest import post_text
 from tests.fakes.telegram_server import FakeTelegram
 from tests.live import start_bot
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 def free_port():
