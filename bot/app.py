@@ -22,8 +22,10 @@ from bot.broadcast.platform import Platform
 from bot.clock import Clock, SystemClock
 from bot.commands import Commands
 from bot.content.post_file import PostDefaults
+from bot.content.safe_text import safe_name
 from bot.health import HealthServer
 from bot.index.indexer import Indexer, Progress, ScanReport
+from bot.index.parser_pool import ParserPool, PoolLimits, default_workers
 from bot.leadership import Leader, leader_for, wait_for_leadership
 from bot.platforms.console.platform import CONSOLE_CHAT_ID, ConsoleInput, ConsolePlatform
 from bot.scheduler import Jobs, last_fire, parse_schedule
@@ -54,7 +56,8 @@ class App:
     _cycle: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Stop the parser processes and release the database connections."""
+        self.indexer.close()
         await self.engine.dispose()
 
     async def prepare(self) -> None:
@@ -119,8 +122,11 @@ class App:
         metrics.LAST_SCAN.set(self.clock.now().timestamp())
         metrics.POSTS_INDEXED.set(report.indexed)
         metrics.INVALID_POSTS.set(len(report.invalid))
-        for path, error in report.invalid:
-            log.warning("invalid post %s: %s", path, error)
+        # Each refusal is logged when it begins and when it ends, not on every scan.
+        for path, error in report.newly_invalid:
+            log.warning("refused post file %s: %s", safe_name(path), error)
+        for path in report.fixed:
+            log.info("post file %s is no longer refused", safe_name(path))
         await self.announce()
         await self.check_digests()
         for dispatcher in self.dispatchers.values():
@@ -197,13 +203,19 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
         site_url=settings.site_url,
         max_bytes=settings.max_post_bytes,
         excerpt_chars=settings.excerpt_chars,
+        permalink=settings.permalink,
+        include=settings.include_globs,
+        exclude=settings.exclude_globs,
+    )
+    limits = PoolLimits(
+        workers=default_workers(), timeout=settings.parse_timeout, memory_mb=settings.parser_memory_mb
     )
     return App(
         settings=settings,
         clock=clock,
         engine=engine,
         sessions=sessions,
-        indexer=Indexer(sessions, settings.posts_dir, defaults, clock),
+        indexer=Indexer(sessions, settings.posts_dir, defaults, clock, ParserPool(limits)),
         commands=Commands(sessions, clock, settings.page_size),
     )
 

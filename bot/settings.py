@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     page_size: int = Field(5, ge=1, le=10)
     excerpt_chars: int = Field(350, ge=40, le=1000)
     max_post_bytes: int = Field(1024 * 1024, ge=1024)
+    permalink: str = ""
+    posts_include: str = ""
+    posts_exclude: str = ""
+    parse_timeout: float = Field(10.0, gt=0, le=600)
+    parser_memory_mb: int = Field(1024, ge=128)
     broadcast_max_age: float = Field(3 * 86400, ge=0)
     http_port: int = Field(8080, ge=0, le=65535)
     http_host: str = "0.0.0.0"
@@ -60,6 +65,24 @@ class Settings(BaseSettings):
     discord_bot_token: SecretStr | None = None
     discord_guild_id: int | None = None
     discord_api_base_url: str | None = None
+
+    @field_validator("permalink")
+    @classmethod
+    def _relative_pattern(cls, value: str) -> str:
+        value = value.strip()
+        if value.startswith(("http://", "https://")):
+            raise ValueError("PERMALINK is a path under SITE_URL, like /:year/:month/:slug/")
+        return value
+
+    @property
+    def include_globs(self) -> tuple[str, ...]:
+        """POSTS_INCLUDE as a tuple of globs."""
+        return _globs(self.posts_include)
+
+    @property
+    def exclude_globs(self) -> tuple[str, ...]:
+        """POSTS_EXCLUDE as a tuple of globs."""
+        return _globs(self.posts_exclude)
 
     @field_validator("timezone")
     @classmethod
@@ -123,6 +146,10 @@ class Settings(BaseSettings):
     def zone(self) -> tzinfo:
         """The configured zone, used for naive post dates and for showing dates."""
         return ZoneInfo(self.timezone)
+
+
+def _globs(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
 
 
 def load_settings(**overrides: object) -> Settings:

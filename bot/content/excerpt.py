@@ -11,7 +11,9 @@ from xml.etree.ElementTree import Element
 import markdown
 from markdown.util import HTML_PLACEHOLDER_RE
 
+from bot.content.cleaner import clean_inline, split_at_more, take_prefix
 from bot.content.latex import latex_to_unicode
+from bot.content.math_spans import Macro, expand_macros, find_formulas, take_definitions
 from bot.content.models import Lang
 
 PLACEHOLDER_CODE: dict[Lang, str] = {"zh": "[代码]", "en": "[code]"}
@@ -22,18 +24,12 @@ ELLIPSIS = "..."
 # neither eat their backslashes nor read `$a*b$` as emphasis (see shared/reference/recipes.md).
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _TOKEN = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
-_MATH = re.compile(
-    r"\$\$(?P<dd>.+?)\$\$"
-    r"|\\\[(?P<bracket>.+?)\\\]"
-    r"|\\\((?P<paren>.+?)\\\)"
-    # Pandoc's rule for $...$: no space inside the delimiters and no digit right after the
-    # closing one, so "$5 per hour, $10 per day" stays prose.
-    r"|(?<![\\$\w])\$(?=[^\s$])(?P<dollar>[^$\n]+?)(?<=[^\s\\])\$(?!\d)",
-    re.DOTALL,
-)
-PREFIX_FACTOR = 4
+_CODE_SPAN = re.compile(r"(`+)(?!`)([^`]{1,2000}?|.{1,2000}?)(?<!`)\1(?!`)", re.DOTALL)
+# A numeric reference with this many digits is no character, and html.unescape raises on it.
+_HUGE_ENTITY = re.compile(r"&#[xX]?[0-9A-Fa-f]{8,};?")
+_MATH_LABELS = re.compile(r"\\(?:label|tag\*?)\s*\{[^{}]{0,200}\}|\\(?:nonumber|notag)\b")
+PREFIX_FACTOR = 4  # render up to a paragraph break this many excerpts in ...
+HARD_FACTOR = 12  # ... and never more than this many, whatever the post holds
 RENDER_FACTOR = 1.3
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 _SPACE = re.compile(r"\s+")
@@ -115,48 +111,37 @@ class _Protector:
     def __init__(self, lang: Lang) -> None:
         self.lang = lang
         self.atoms: list[_Piece | _Math] = []
+        self.macros: dict[str, Macro] = {}
 
     def marker(self, piece: _Piece | _Math) -> str:
         self.atoms.append(piece)
         return f"{_OPEN}{len(self.atoms) - 1}{_CLOSE}"
 
-    def fences(self, text: str, enough: int) -> str:
-        """Swap fenced code for markers, stopping after `enough` characters once outside a fence."""
-        out: list[str] = []
-        fence: str | None = None
-        size = 0
-        lines = text.split("\n")
-        for number, line in enumerate(lines):
-            if fence is None and size > enough and not line.strip():
-                # A paragraph break well past what the excerpt can show: the rest is "more".
-                out.append("\n" + "\n".join(lines[number:]))
-                break
-            size += len(line) + 1
-            opened = _FENCE.match(line)
-            if fence is None and opened:
-                fence = opened.group(1)
-                out.append("\n" + self.marker(_Atom(PLACEHOLDER_CODE[self.lang])) + "\n")
-            elif fence is not None:
-                if line.strip().startswith(fence[0] * len(fence)) and not line.strip().strip(fence[0]):
-                    fence = None
-            else:
-                out.append(line)
-        return "\n".join(out)
+    def code_marker(self) -> str:
+        return self.marker(_Atom(PLACEHOLDER_CODE[self.lang]))
 
     def spans(self, text: str) -> str:
-        text = _CODE_SPAN.sub(lambda m: self.marker(" ".join(m.group(2).split())), text)
+        """Swap code spans, escaped dollars and formulas for markers."""
+        if "`" in text:
+            text = _CODE_SPAN.sub(lambda m: self.marker(" ".join(m.group(2).split())), text)
         text = text.replace("\\$", self.marker("$"))
-        return _MATH.sub(self._math, text)
-
-    def _math(self, match: re.Match[str]) -> str:
-        display = match.group("dd") is not None or match.group("bracket") is not None
-        source = next(g for g in match.groups() if g is not None)
-        return self.marker(_Math(source, display))
+        out: list[str] = []
+        position = 0
+        for formula in find_formulas(text):
+            out.append(text[position : formula.start])
+            source = take_definitions(formula.source, self.macros)
+            if source.strip():
+                # A formula that only defined macros shows nothing; others read with them expanded.
+                out.append(self.marker(_Math(source, formula.display)))
+            position = formula.end
+        out.append(text[position:])
+        return "".join(out)
 
     def resolve(self, index: int) -> _Piece:
         atom = self.atoms[index]
         if isinstance(atom, _Math):
-            readable = latex_to_unicode(atom.source, display=atom.display)
+            source = _MATH_LABELS.sub("", expand_macros(atom.source, self.macros))
+            readable = latex_to_unicode(source, display=atom.display) if source.strip() else ""
             atom = self.atoms[index] = _Atom(readable or PLACEHOLDER_MATH[self.lang])
         return atom
 
@@ -188,18 +173,27 @@ def _render_text(source: str, protector: _Protector) -> list[_Piece]:
     return [p for p in pieces if p]
 
 
-def build_excerpt(body: str, *, lang: Lang, limit: int = 350) -> str:
-    """Return the post's readable text, cut at `limit` characters with `...` only when cut."""
+def build_excerpt(body: str, *, lang: Lang, limit: int = 350, fast: bool = True) -> str:
+    """Return the post's readable text, cut at `limit` characters with `...` only when cut.
+
+    The fast path cleans and renders only the start of the post, as little as will fill the
+    excerpt; `fast=False` renders the whole post at once (the slow, obviously right reference).
+    """
     protector = _Protector(lang)
     # The marker characters are private-use code points; a post can't be allowed to forge them.
     body = body.replace(_OPEN, "").replace(_CLOSE, "")
-    fenced = protector.fences(body, PREFIX_FACTOR * limit)
-    # Only the start of a post can reach the excerpt: protect and render a prefix that ends on
-    # a paragraph break well past the limit, and say "more" if anything was left out.
-    end = fenced.find("\n\n", PREFIX_FACTOR * limit)
-    prefix, rest = (fenced, "") if end < 0 else (fenced[:end], fenced[end:])
-    blocks = _BLANK_LINES.split(protector.spans(prefix))
-    more_after = bool(rest.strip())
+    body, author_cut = split_at_more(body)
+    if fast:
+        prefix = take_prefix(body, protector.code_marker, PREFIX_FACTOR * limit, HARD_FACTOR * limit)
+    else:
+        prefix = take_prefix(body, protector.code_marker, len(body) + 1, len(body) + 1)
+    # Formulas first: `{{a}}` in LaTeX is not a Liquid tag.
+    source = clean_inline(protector.spans(_HUGE_ENTITY.sub("", prefix.text)))
+    blocks = _BLANK_LINES.split(source)
+    more_after = prefix.more or author_cut
+    if not fast:
+        pieces = _render_text("\n\n".join(blocks), protector)
+        return cut(pieces, limit, more=more_after)
     # Rendering costs about a microsecond a character: render as few blocks as will do,
     # taking more only when the text falls short.
     take = 1

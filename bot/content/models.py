@@ -25,6 +25,7 @@ class Post:
     draft: bool
     source_path: str  # relative to the posts folder, with forward slashes
     content_hash: str
+    updated_at: datetime | None = None  # the author's `lastmod`/`updated`, when given
 
 
 @dataclass(frozen=True, slots=True)

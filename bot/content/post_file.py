@@ -1,4 +1,4 @@
-"""Parse one post file (bytes handed in by the caller) into a `Post`, or say why it is broken."""
+"""Parse one post file (bytes handed in by the caller) into a `Post`, or say why it is not one."""
 
 from __future__ import annotations
 
@@ -7,44 +7,23 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import datetime, time, tzinfo
 from typing import Any
-from urllib.parse import quote
 
-import yaml
-
+from bot.content import fields, placement
 from bot.content.excerpt import build_excerpt
+from bot.content.fields import FieldError
+from bot.content.front_matter import FrontMatter, FrontMatterError, split_front_matter
+from bot.content.language import detect_language
+from bot.content.links import LinkFacts, expand_permalink, join_site, resolve
 from bot.content.models import Lang, Post
-
-# The C loader is ~10x faster than the pure-Python one; both are safe loaders.
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc]
-    """Safe loader that leaves timestamps as text, so one parser judges every date.
-
-    YAML's own constructor crashes on `2026-13-01`; ours says 'bad date' instead.
-    """
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
-_SPACED_OFFSET = re.compile(r"\s+(?=[+-]\d{2}:?\d{2}$|Z$)")
+from bot.content.safe_text import one_line
+from bot.content.titles import first_heading, heading_span, readable_title
 
 DEFAULT_MAX_BYTES = 1024 * 1024
-_FRONT_MATTER_OPEN = re.compile(r"\A---[ \t]*\r?\n")
-_FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
-_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
-_SETEXT_HEADING = re.compile(r"^ {0,3}(\S[^\n]*)\n {0,3}(?:=+|-+)[ \t]*$", re.MULTILINE)
-_INLINE_MARKUP = re.compile(r"[*_`~]+|!?\[([^\]]*)\]\([^)]*\)")
-_SLUG_OK = re.compile(r"^[^\s/\\?#]{1,120}$")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-_LATIN = re.compile(r"[A-Za-z]")
-KNOWN_KEYS = frozenset(
-    {"title", "date", "category", "tags", "slug", "summary", "draft", "url", "image", "lang"}
-)
+# Bump when parsing changes what a stored post holds: the next start re-derives every post.
+PARSER_VERSION = 2
+_SLUG_BAD = re.compile(r"[\s/\\?#]")
 DEFAULT_CATEGORY: dict[Lang, str] = {"zh": "未分类", "en": "Uncategorized"}
 
 
@@ -52,14 +31,38 @@ class PostError(ValueError):
     """A post file that cannot be indexed; the message is a one-line reason."""
 
 
+class NotAPostError(Exception):
+    """A file that parses but is not to be announced or listed (a page, an index, unlisted)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PostDefaults:
-    """What parsing needs from the settings: zone for naive dates, site URL, size cap."""
+    """What parsing needs from the settings and the tree; all of it is part of the derivation."""
 
     timezone: tzinfo
     site_url: str = ""
     max_bytes: int = DEFAULT_MAX_BYTES
     excerpt_chars: int = 350
+    permalink: str = ""
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    # Some file of the tree lies in a posts folder, so files outside such folders are pages.
+    area_rule: bool = False
+
+    def fingerprint(self) -> str:
+        """Name everything a stored post was derived with; a change means re-deriving."""
+        parts = [
+            PARSER_VERSION,
+            getattr(self.timezone, "key", str(self.timezone)),
+            self.site_url,
+            self.excerpt_chars,
+            self.permalink,
+            self.include,
+            self.exclude,
+            self.area_rule,
+            self.max_bytes,
+        ]
+        return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
 
 
 def content_hash(raw: bytes) -> str:
@@ -80,158 +83,159 @@ def decode_post_bytes(raw: bytes, max_bytes: int) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """Split `---` YAML front matter from the Markdown body; no front matter gives `{}`."""
-    opening = _FRONT_MATTER_OPEN.match(text)
-    if opening is None:
-        return {}, text
-    closing = _FRONT_MATTER_CLOSE.search(text, opening.end())
-    if closing is None:
-        raise PostError("front matter is not closed: no '---' line after the opening '---'")
-    block = text[opening.end() : closing.start()]
+def read_front_matter(text: str) -> FrontMatter:
+    """Split front matter from the body, turning dialect errors into `PostError`."""
     try:
-        data = yaml.load(block, Loader=_Loader) if block.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 2}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise PostError(f"bad YAML front matter{where}: {problem}") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, Mapping):
-        raise PostError("front matter must be a YAML mapping (key: value lines)")
-    return {str(k).lower(): v for k, v in data.items()}, text[closing.end() :].lstrip("\n")
+        return split_front_matter(text)
+    except FrontMatterError as exc:
+        raise PostError(str(exc)) from None
 
 
-def parse_post(raw: bytes, source_path: str, defaults: PostDefaults) -> Post:
-    """Parse a post file's bytes; raise `PostError` with a one-line reason when it is broken."""
-    text = decode_post_bytes(raw, defaults.max_bytes)
-    meta, body = split_front_matter(text)
-    stem = source_path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+def parse_post(
+    raw: bytes, source_path: str, defaults: PostDefaults, modified: datetime | None = None
+) -> Post:
+    """Parse a post file's bytes; raise `PostError` (broken) or `NotAPostError` (a page, unlisted).
+
+    `modified` (the file's mtime, aware) dates a post that has no date anywhere else.
+    """
+    try:
+        return _parse(raw, source_path, defaults, modified)
+    except FieldError as exc:
+        raise PostError(str(exc)) from None
+
+
+def _parse(raw: bytes, path: str, defaults: PostDefaults, modified: datetime | None) -> Post:
+    front = read_front_matter(decode_post_bytes(raw, defaults.max_bytes))
+    meta, body = front.meta, front.body
+    where = placement.place(path)
+    slug = _slug(meta, where.name)
+    forced = _forced(path, defaults)
+    if forced is False:
+        raise NotAPostError("excluded by POSTS_EXCLUDE")
+    if forced is None:
+        reason = placement.page_reason(where, meta, slug, defaults.area_rule and front.dialect != "headers")
+        if reason is not None:
+            raise NotAPostError(f"not a post: {reason}")
 
     heading = first_heading(body)
-    title = _optional_str(meta, "title") or heading or stem
-    if heading is not None and heading == title:
+    given_title = fields.text_field(meta, "title")
+    title = readable_title(given_title or heading or where.name)
+    if heading is not None and (
+        given_title is None or readable_title(given_title) == readable_title(heading)
+    ):
         # The title is shown above the excerpt already; don't repeat it as the excerpt's first words.
         body = _drop_first_heading(body)
     lang = _lang(meta, title, body)
-    slug = _slug(meta, stem)
-    published_at = parse_date(meta.get("date"), defaults.timezone)
+    published_at = fields.date_field(meta, fields.DATE_KEYS, defaults.timezone)
+    if published_at is None and where.name_date is not None:
+        published_at = fields.parse_date(datetime.combine(where.name_date, time()), defaults.timezone)
+    if published_at is None and modified is not None:
+        published_at = modified
     if published_at is None:
-        raise PostError("missing 'date' in front matter")
-    summary = _optional_str(meta, "summary")
-    url = _optional_str(meta, "url") or _default_url(defaults.site_url, slug)
+        raise PostError("no date: add 'date:' to the front matter, or start the file name with YYYY-MM-DD-")
+    categories = fields.categories(meta, split_words=where.in_area and "_posts" in where.folders)
+    if not categories and front.dialect == "headers" and where.folders:
+        categories = [one_line(where.folders[-1])]  # Pelican: the folder is the category
+    url = _url(meta, defaults, slug, where, categories, published_at, lang)
+    summary = fields.first_text(meta, fields.SUMMARY_KEYS)
+    image = fields.first_text(meta, fields.IMAGE_KEYS)
     return Post(
         slug=slug,
-        title=_one_line(title),
-        category=_one_line(_optional_str(meta, "category") or DEFAULT_CATEGORY[lang]),
-        tags=_tags(meta.get("tags")),
+        title=title,
+        category=(categories[0] if categories else DEFAULT_CATEGORY[lang])[:200],
+        tags=fields.tags(meta),
         published_at=published_at,
         excerpt=build_excerpt(summary or body, lang=lang, limit=defaults.excerpt_chars),
         url=url,
-        image=_optional_str(meta, "image"),
+        image=resolve(image, defaults.site_url, url) if image else None,
         lang=lang,
-        draft=_bool(meta, "draft"),
-        source_path=source_path,
+        draft=_draft(meta, where),
+        source_path=path,
         content_hash=content_hash(raw),
+        updated_at=fields.date_field(meta, fields.UPDATED_KEYS, defaults.timezone)
+        if _has_update(meta)
+        else None,
     )
 
 
-def first_heading(body: str) -> str | None:
-    """Return the text of the first Markdown heading, without inline markup."""
-    found = [m for m in (_ATX_HEADING.search(body), _SETEXT_HEADING.search(body)) if m is not None]
-    if not found:
-        return None
-    first = min(found, key=lambda m: m.start())
-    raw = first.group(2) if first.re is _ATX_HEADING else first.group(1)
-    plain = _INLINE_MARKUP.sub(lambda m: m.group(1) or "", raw).strip()
-    return plain or None
+def _forced(path: str, defaults: PostDefaults) -> bool | None:
+    """POSTS_EXCLUDE/POSTS_INCLUDE: False (never a post), True (always), None (the usual rule)."""
+    if defaults.exclude and placement.matches_any(path, defaults.exclude):
+        return False
+    if defaults.include and placement.matches_any(path, defaults.include):
+        return True
+    return None
 
 
-def _drop_first_heading(body: str) -> str:
-    found = [m for m in (_ATX_HEADING.search(body), _SETEXT_HEADING.search(body)) if m is not None]
-    first = min(found, key=lambda m: m.start())
-    return body[: first.start()] + body[first.end() :]
+def _draft(meta: Mapping[str, Any], where: placement.Placement) -> bool:
+    if fields.flag(meta, "draft"):
+        return True
+    published = meta.get("published")
+    if isinstance(published, (bool, str)) and not fields.flag(meta, "published", default=True):
+        return True
+    return placement.is_draft(where, meta)
 
 
-def parse_date(value: object, zone: tzinfo) -> datetime | None:
-    """Turn a front-matter date into an aware UTC datetime; naive values are in `zone`."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime.combine(value, time())
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(_SPACED_OFFSET.sub("", value.strip()).replace("Z", "+00:00"))
-        except ValueError:
-            raise PostError(
-                f"bad date {value!r}: use ISO 8601, e.g. 2026-05-01 or 2026-05-01T09:30+08:00"
-            ) from None
-    else:
-        raise PostError(f"bad date {value!r}: use ISO 8601, e.g. 2026-05-01")
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
+def _has_update(meta: Mapping[str, Any]) -> bool:
+    if any(key in meta for key in fields.UPDATED_KEYS):
+        return True
+    date = meta.get("date")
+    return isinstance(date, Mapping) and "updated" in date
 
 
-def _optional_str(meta: Mapping[str, Any], key: str) -> str | None:
-    value = meta.get(key)
-    if value is None:
-        return None
-    if isinstance(value, (dict, list)):
-        raise PostError(f"'{key}' must be text, not a {type(value).__name__}")
-    text = str(value).strip()
-    return text or None
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _slug(meta: Mapping[str, Any], stem: str) -> str:
-    given = _optional_str(meta, "slug")
-    slug = unicodedata.normalize("NFC", given or stem).strip()
+def _slug(meta: Mapping[str, Any], name: str) -> str:
+    given = fields.text_field(meta, "slug")
+    slug = unicodedata.normalize("NFC", given or name).strip()
     if given is None:
         slug = re.sub(r"\s+", "-", slug.lower())
-    if not _SLUG_OK.match(slug):
-        raise PostError(f"bad slug {slug!r}: 1-120 characters without spaces, '/', '?' or '#'")
+    slug = slug.strip("/") if given is not None else slug
+    if not slug or len(slug) > 120 or _SLUG_BAD.search(slug) or slug.lower() in ("index", "_index"):
+        shown = slug if len(slug) <= 60 else slug[:60] + "…"
+        raise PostError(f"bad slug {shown!r}: 1-120 characters without spaces, '/', '?' or '#'")
     return slug
 
 
-def _tags(value: object) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list):
-        raise PostError("'tags' must be a list or a comma-separated string")
-    return tuple(dict.fromkeys(t for t in (_one_line(str(i)) for i in items) if t))
+def _url(
+    meta: Mapping[str, Any],
+    defaults: PostDefaults,
+    slug: str,
+    where: placement.Placement,
+    categories: list[str],
+    published_at: datetime,
+    lang: Lang,
+) -> str:
+    own = fields.first_text(meta, fields.URL_KEYS)
+    facts = LinkFacts(
+        slug=slug,
+        name=where.name,
+        categories=tuple(categories),
+        section=where.folders[0] if where.folders else "",
+        published_at=published_at,
+        zone=defaults.timezone,
+        abbrlink=fields.text_field(meta, "abbrlink") or "",
+        lang=lang,
+    )
+    if own:
+        # Jekyll lets a post's own permalink use the pattern tokens too.
+        own = expand_permalink(own, facts) if ":" in own and not own.startswith(("http:", "https:")) else own
+        return resolve(own, defaults.site_url, "")
+    if defaults.permalink:
+        return join_site(defaults.site_url, expand_permalink(defaults.permalink, facts))
+    return join_site(defaults.site_url, slug)
 
 
-def _bool(meta: Mapping[str, Any], key: str) -> bool:
-    value = meta.get(key, False)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in {"yes", "true", "1", "no", "false", "0", ""}:
-        return value.strip().lower() in {"yes", "true", "1"}
-    raise PostError(f"'{key}' must be true or false, not {value!r}")
+def _drop_first_heading(body: str) -> str:
+    span = heading_span(body)
+    return body if span is None else body[: span[0]] + body[span[1] :]
 
 
 def _lang(meta: Mapping[str, Any], title: str, body: str) -> Lang:
-    given = _optional_str(meta, "lang")
+    given = fields.text_field(meta, "lang") or fields.text_field(meta, "language")
     if given is not None:
         code = given.lower().split("-")[0].split("_")[0]
         if code in ("zh", "en"):
             return "zh" if code == "zh" else "en"
-        raise PostError(f"unsupported lang {given!r}: use zh or en")
-    sample = title + body[:600]
-    cjk = len(_CJK.findall(sample))
-    # Chinese prose carries far fewer characters per word than English, so a modest share decides.
-    return "zh" if cjk and cjk * 4 >= len(_LATIN.findall(sample)) else "en"
-
-
-def _default_url(site_url: str, slug: str) -> str:
-    if not site_url:
-        return ""
-    return site_url.rstrip("/") + "/" + quote(slug)
+        if code in ("ja", "ko"):
+            return "zh"  # CJK placeholders read better than English ones there
+        return "en"
+    return detect_language(title, body)

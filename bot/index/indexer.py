@@ -5,13 +5,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import multiprocessing
-import os
+import logging
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -20,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.content.models import Post
+from bot.content.placement import AREA_NAMES
 from bot.content.post_file import PostDefaults
-from bot.index.reader import Read, read_many
+from bot.index.parser_pool import ParserPool, PoolLimits
+from bot.index.reader import Read
 from bot.index.walk import FoundFile, iter_posts
 from bot.store.models import FileSeen, MetaValue, PostRow, SlugHistory
 
@@ -31,10 +30,11 @@ FILES_SEEN = cast(Table, FileSeen.__table__)
 
 Progress = Callable[[int, int], None]
 FIRST_SCAN_KEY = "first_scan_at"
+DERIVED_WITH_KEY = "derived_with"
 DUPLICATE = "duplicate slug"
-POOL_THRESHOLD = 400  # below this many files, starting parser processes costs more than it saves
-CHUNK = 64
+SKIPPED = "skipped: "  # files_seen.error of a file that parsed but is not a post
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -47,7 +47,12 @@ class ScanReport:
     removed: list[str] = field(default_factory=list)
     moved: list[tuple[str, str]] = field(default_factory=list)
     invalid: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # pages, index pages, excluded
     parsed_files: int = 0
+    # Refusals that began or ended with this scan: logged once, not on every scan.
+    newly_invalid: list[tuple[str, str]] = field(default_factory=list)
+    fixed: list[str] = field(default_factory=list)
+    rederived: bool = False  # settings or the parser changed, so every post was derived again
 
     def to_json(self) -> dict[str, Any]:
         """Return the `scan --json` contract."""
@@ -56,6 +61,8 @@ class ScanReport:
             "new": len(self.new),
             "changed": len(self.changed),
             "removed": len(self.removed),
+            "skipped": len(self.skipped),
+            "rederived": self.rederived,
             "invalid": [{"path": path, "error": error} for path, error in self.invalid],
         }
 
@@ -93,11 +100,13 @@ class Indexer:
         posts_dir: Path,
         defaults: PostDefaults,
         clock: Clock,
+        parser: ParserPool | None = None,
     ) -> None:
         self._sessions = sessions
         self._posts_dir = posts_dir
         self._defaults = defaults
         self._clock = clock
+        self._parser = parser or ParserPool(PoolLimits())
         self._lock = asyncio.Lock()
         self._first_scan_done = False
         # hash(path) -> fingerprint of (size, mtime_ns), and path -> error for the few broken
@@ -105,40 +114,72 @@ class Indexer:
         # on every scan; two small ints a file keep 100,000 files in a few megabytes.
         self._stats: dict[int, int] | None = None
         self._errors: dict[str, str] = {}
+        self._derived_with: str | None = None
 
-    async def scan(self, progress: Progress | None = None) -> ScanReport:
-        """Scan once; concurrent callers wait for the running scan instead of racing it."""
+    @property
+    def defaults(self) -> PostDefaults:
+        """What posts are derived with (the settings' part; the tree's part is found per scan)."""
+        return self._defaults
+
+    def close(self) -> None:
+        """Stop the parser processes."""
+        self._parser.close()
+
+    async def scan(self, progress: Progress | None = None, *, rederive: bool = False) -> ScanReport:
+        """Scan once; concurrent callers wait for the running scan instead of racing it.
+
+        `rederive` parses every file again and updates stored posts in place; it also happens by
+        itself when what posts were derived with (settings, the parser) changed since last time.
+        """
         async with self._lock:
             try:
-                return await self._scan(progress)
+                return await self._scan(progress, rederive)
             except BaseException:
                 self._stats = None  # re-read the table next time rather than trust a half update
                 self._errors = {}
                 raise
 
-    async def _scan(self, progress: Progress | None) -> ScanReport:
+    async def _scan(self, progress: Progress | None, rederive: bool) -> ScanReport:
         report = ScanReport()
         if not self._posts_dir.is_dir():
             report.invalid.append((str(self._posts_dir), "posts folder does not exist"))
             return report
         if self._stats is None:
             self._stats, self._errors = await self._load_stats()
+            self._derived_with = await self._stored_derivation()
         stats, errors = self._stats, self._errors
-        changed, refused, present = await asyncio.to_thread(self._walk, stats, errors)
-        vanished = await self._vanished(stats) if present < len(stats) else []
+        before = dict(errors)
+        walked = await asyncio.to_thread(self._walk, stats, errors, rederive)
+        defaults = replace(self._defaults, area_rule=walked.area)
+        derivation = defaults.fingerprint()
+        if self._derived_with is not None and self._derived_with != derivation and not rederive:
+            log.info("settings or parser changed since posts were indexed: deriving every post again")
+            walked = await asyncio.to_thread(self._walk, stats, errors, True)
+            rederive = True
+        report.rederived = rederive
+        changed, refused = walked.changed, walked.refused
+        vanished = await self._vanished(stats) if walked.present < len(stats) else []
+        if changed or vanished:
+            # Another file may have freed or taken a slug: duplicates are judged again, only now.
+            known = {f.path for f in changed}
+            changed += [f for f in walked.duplicates if f.path not in known]
         async with self._sessions() as session:
             first_scan = not self._first_scan_done and await session.get(MetaValue, FIRST_SCAN_KEY) is None
             if changed or vanished:
                 seen = await _load_files(session, [f.path for f in changed] + vanished)
-                reads = await self._read_all(changed, seen, progress)
-                report.parsed_files = sum(1 for r in reads if r.post is not None or r.error is not None)
-                files = await self._reconcile(session, reads, vanished, seen, report, first_scan)
+                reads = await self._read_all(changed, seen, progress, defaults, rederive)
+                report.parsed_files = sum(1 for r in reads if r.digest and (r.post or r.error or r.skipped))
+                plan = _Scan(self._clock.now(), first_scan or rederive, rederive)
+                files = await self._reconcile(session, reads, vanished, seen, report, plan)
                 await _write_files(session, list(seen) + [r.found.path for r in reads], files)
             if first_scan:
                 session.add(MetaValue(key=FIRST_SCAN_KEY, value=self._clock.now().isoformat()))
+            if derivation != self._derived_with:
+                await session.merge(MetaValue(key=DERIVED_WITH_KEY, value=derivation))
             await session.commit()
             report.indexed = await _count_active(session)
         self._first_scan_done = True
+        self._derived_with = derivation
         if changed or vanished:
             for path in vanished:
                 stats.pop(hash(path), None)
@@ -149,8 +190,17 @@ class Indexer:
                     errors[item.path] = item.error
                 else:
                     errors.pop(item.path, None)
-        report.invalid = sorted(list(errors.items()) + refused)
+        _sort_errors(report, errors, refused, before)
         return report
+
+    async def _stored_derivation(self) -> str | None:
+        async with self._sessions() as session:
+            row = await session.get(MetaValue, DERIVED_WITH_KEY)
+            if row is not None:
+                return row.value
+            # A store indexed before derivations were recorded: re-derive once if it holds posts.
+            has_posts = (await session.execute(select(PostRow.id).limit(1))).first() is not None
+            return "unknown" if has_posts else None
 
     async def _vanished(self, stats: dict[int, int]) -> list[str]:
         """Name the known files that are gone (rare: only when some file was deleted or moved)."""
@@ -177,48 +227,38 @@ class Indexer:
                     errors[path] = error
         return stats, errors
 
-    def _walk(
-        self, stats: dict[int, int], errors: dict[str, str]
-    ) -> tuple[list[FoundFile], list[tuple[str, str]], int]:
+    def _walk(self, stats: dict[int, int], errors: dict[str, str], everything: bool) -> _Walked:
         """Walk the folder keeping only what changed; count the known files still present."""
-        changed: list[FoundFile] = []
-        refused: list[tuple[str, str]] = []
-        present = 0
+        walked = _Walked()
+        area_names = AREA_NAMES
         for item in iter_posts(self._posts_dir):
             if not isinstance(item, FoundFile):
-                refused.append(item)
+                walked.refused.append(item)
                 continue
+            if not walked.area and any(part.lower() in area_names for part in item.path.split("/")[:-1]):
+                walked.area = True
             known = stats.get(hash(item.path))
             if known is not None:
-                present += 1
-            if _stat_changed(known, errors.get(item.path), item):
-                changed.append(item)
-        changed.sort(key=lambda f: f.path)
-        return changed, sorted(refused), present
+                walked.present += 1
+            if everything or known is None or known != fingerprint(item.size, item.mtime_ns):
+                walked.changed.append(item)
+            elif (errors.get(item.path) or "").startswith(DUPLICATE):
+                walked.duplicates.append(item)
+        walked.changed.sort(key=lambda f: f.path)
+        walked.refused.sort()
+        return walked
 
     async def _read_all(
-        self, files: list[FoundFile], seen: dict[str, FileSeen], progress: Progress | None
+        self,
+        files: list[FoundFile],
+        seen: dict[str, FileSeen],
+        progress: Progress | None,
+        defaults: PostDefaults,
+        rederive: bool,
     ) -> list[Read]:
-        """Read and parse files; many at once go to parser processes, one per core."""
-        work = [(f, _known_hash(seen.get(f.path))) for f in files]
-        batches = list(_chunks(work, CHUNK))
-        job = partial(read_many, defaults=self._defaults)
-        loop = asyncio.get_running_loop()
-        results: list[Read] = []
-        workers = min(os.cpu_count() or 1, 8)
-        if len(work) >= POOL_THRESHOLD and workers > 1:
-            # spawn, not fork: the bot's process has threads (database driver, scheduler).
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                futures = [loop.run_in_executor(pool, job, batch) for batch in batches]
-                for future in futures:
-                    results += await future
-                    _report(progress, len(results), len(work))
-        else:
-            for batch in batches:
-                results += await asyncio.to_thread(job, list(batch))
-                _report(progress, len(results), len(work))
-        return results
+        """Read and parse files in the parser processes (time- and memory-bounded)."""
+        work = [(f, None if rederive else _known_hash(seen.get(f.path))) for f in files]
+        return await self._parser.read_all(work, defaults, progress)
 
     async def _reconcile(
         self,
@@ -227,9 +267,9 @@ class Indexer:
         vanished: list[str],
         seen: dict[str, FileSeen],
         report: ScanReport,
-        first_scan: bool,
+        plan: _Scan,
     ) -> list[_File]:
-        now = self._clock.now()
+        now = plan.now
         gone_paths = set(vanished)
         posts = await _load_posts(session, reads, vanished, seen)
         by_slug = {row.slug: row for row in posts.values()}
@@ -251,6 +291,17 @@ class Indexer:
                 read.error,
             )
             files.append(item)
+            if read.skipped is not None:
+                # A page now (or excluded): the post it used to be is withdrawn, not kept.
+                item.error = SKIPPED + read.skipped
+                withdrawn = None
+                if item.post_id is not None and item.post_id not in claimed:
+                    withdrawn = posts.get(item.post_id)
+                if withdrawn is not None and withdrawn.state != "removed":
+                    withdrawn.state, withdrawn.updated_at = "removed", now
+                    report.removed.append(withdrawn.slug)
+                item.post_id = None
+                continue
             if read.post is None:
                 if read.error is None and before is not None:
                     item.error = before.error  # touched only: keep what we knew
@@ -274,7 +325,8 @@ class Indexer:
                 owner.slug = f"{owner.slug}~removed-{owner.id}"
                 await session.flush()
             if row is None:
-                announced = now if first_scan and post.published_at <= now else None
+                # On a first scan (or a re-derivation) what is already published is old news.
+                announced = now if plan.quiet and post.published_at <= now else None
                 new_posts[post.slug] = _new_row(post, now, announced)
                 item.post_id, item.new_slug = None, post.slug
                 report.new.append(post.slug)
@@ -284,7 +336,7 @@ class Indexer:
             if row.slug != post.slug:
                 by_slug.pop(row.slug, None)
                 await session.merge(SlugHistory(slug=row.slug, post_id=row.id, changed_at=now))
-            if _update_row(row, post, now):
+            if _update_row(row, post, now, bump=not plan.silent):
                 report.changed.append(post.slug)
             by_slug[row.slug] = row
             claimed.add(row.id)
@@ -381,11 +433,41 @@ def fingerprint(size: int, mtime_ns: int) -> int:
     return hash((size, mtime_ns))
 
 
-def _stat_changed(known: int | None, error: str | None, found: FoundFile) -> bool:
-    if known is None or known != fingerprint(found.size, found.mtime_ns):
-        return True
-    # A duplicate slug depends on other files, so it is judged again on every scan (it is rare).
-    return bool(error and error.startswith(DUPLICATE))
+@dataclass(slots=True)
+class _Walked:
+    """One walk of the folder: files to parse, duplicates to judge again, and what else it saw."""
+
+    changed: list[FoundFile] = field(default_factory=list)
+    duplicates: list[FoundFile] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    present: int = 0
+    area: bool = False  # some file lies in a posts folder (`_posts`, `posts`, `blog`, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    """How this scan treats what it finds."""
+
+    now: datetime
+    quiet: bool  # new posts already published are recorded as announced (first scan, re-derivation)
+    silent: bool  # changes don't bump versions (a re-derivation, not an author's edit)
+
+
+def _sort_errors(
+    report: ScanReport, errors: dict[str, str], refused: list[tuple[str, str]], before: dict[str, str]
+) -> None:
+    """Split stored errors into refused and skipped files, and say which refusals are news."""
+    for path, error in errors.items():
+        if error.startswith(SKIPPED):
+            report.skipped.append((path, error.removeprefix(SKIPPED)))
+        else:
+            report.invalid.append((path, error))
+            if before.get(path) != error:
+                report.newly_invalid.append((path, error))
+    report.fixed = sorted(p for p, e in before.items() if not e.startswith(SKIPPED) and p not in errors)
+    report.invalid = sorted(report.invalid + refused)
+    report.skipped.sort()
+    report.newly_invalid.sort()
 
 
 def _match(
@@ -436,15 +518,20 @@ def _new_row(post: Post, now: datetime, announced: datetime | None) -> dict[str,
     }
 
 
-def _update_row(row: PostRow, post: Post, now: datetime) -> bool:
-    """Apply a re-parsed post; return whether anything a reader sees changed."""
+def _update_row(row: PostRow, post: Post, now: datetime, bump: bool = True) -> bool:
+    """Apply a re-parsed post; return whether anything a reader sees changed.
+
+    `bump=False` (a re-derivation) updates the post without a new version, so sent messages are
+    not edited just because a setting changed.
+    """
     fields = _fields(post)
     differs = any(getattr(row, name) != value for name, value in fields.items()) or row.state != "active"
     for name, value in fields.items():
         setattr(row, name, value)
     digest = view_hash(post)
     if digest != row.view_hash:
-        row.view_hash, row.version = digest, row.version + 1
+        row.view_hash = digest
+        row.version += 1 if bump else 0
     if differs:
         row.state, row.updated_at = "active", now
     return differs

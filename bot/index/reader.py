@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from bot.content.models import Post
-from bot.content.post_file import PostDefaults, PostError, content_hash, parse_post
+from bot.content.post_file import NotAPostError, PostDefaults, PostError, content_hash, parse_post
 from bot.index.walk import FoundFile
+
+MAX_REASON = 300
 
 
 @dataclass(slots=True)
 class Read:
-    """A file that had to be read: its hash, and its post or the reason it is broken."""
+    """A file that had to be read: its hash, and its post, the reason it is broken, or why it is skipped."""
 
     found: FoundFile
     digest: str
     post: Post | None = None
     error: str | None = None
+    skipped: str | None = None  # parsed fine, but not a post (a page, an index, excluded)
 
 
 def read_post(found: FoundFile, known_hash: str | None, defaults: PostDefaults) -> Read:
@@ -29,12 +33,32 @@ def read_post(found: FoundFile, known_hash: str | None, defaults: PostDefaults) 
     digest = content_hash(raw)
     if known_hash is not None and known_hash == digest:
         return Read(found, digest)
+    modified = datetime.fromtimestamp(found.mtime_ns / 1e9, UTC)
     try:
-        return Read(found, digest, post=parse_post(raw, found.path, defaults))
+        return Read(found, digest, post=parse_post(raw, found.path, defaults, modified))
     except PostError as exc:
-        return Read(found, digest, error=str(exc))
+        return Read(found, digest, error=_one_line(str(exc)))
+    except NotAPostError as exc:
+        return Read(found, digest, skipped=_one_line(str(exc)))
+
+
+def read_guarded(found: FoundFile, known_hash: str | None, defaults: PostDefaults, memory_mb: int) -> Read:
+    """Like `read_post`, but any failure at all becomes a refused file with a one-line reason."""
+    try:
+        return read_post(found, known_hash, defaults)
+    except MemoryError:
+        return Read(found, "", error=f"needed more than {memory_mb} MB to parse")
+    except RecursionError:
+        return Read(found, "", error="nested too deeply to parse")
+    except Exception as exc:  # one bad file must never stop a scan
+        return Read(found, "", error=_one_line(f"cannot parse: {type(exc).__name__}: {exc}"))
 
 
 def read_many(batch: list[tuple[FoundFile, str | None]], defaults: PostDefaults) -> list[Read]:
-    """Read a batch of files (the unit of work handed to a parser process)."""
-    return [read_post(found, known, defaults) for found, known in batch]
+    """Read a batch of files in this process (tests and benchmarks of the parser itself)."""
+    return [read_guarded(found, known, defaults, 0) for found, known in batch]
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= MAX_REASON else line[: MAX_REASON - 1] + "…"

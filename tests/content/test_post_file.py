@@ -45,7 +45,7 @@ def test_fallbacks_title_from_heading_slug_from_file_url_from_site():
 
 
 def test_title_falls_back_to_file_name_and_no_front_matter_needs_date():
-    with pytest.raises(PostError, match="missing 'date'"):
+    with pytest.raises(PostError, match="no date: add 'date:'"):
         parse("just text\n")
     post = parse("---\ndate: 2026-01-11\n---\nplain words only\n", "notes.markdown")
     assert post.title == "notes"
@@ -79,15 +79,14 @@ def test_naive_dates_use_the_configured_zone(value, expected):
     [
         ("---\ntitle: [unclosed\ndate: 2026-01-01\n---\n", "bad YAML front matter at line"),
         ("---\ntitle: x\ndate: 2026-01-01\nno closing line\n", "front matter is not closed"),
-        ("---\n- a\n- b\n---\n", "must be a YAML mapping"),
+        ("---\n- a\n- b\n---\n", "front matter must be a mapping"),
         ("---\ndate: yesterday\n---\n", "bad date 'yesterday'"),
         ("---\ndate: 2026-13-01\n---\n", "bad date"),
         ("---\ndate: 12\n---\n", "bad date 12"),
         ("---\ndate: 2026-01-01\nslug: has space\n---\n", "bad slug"),
         ("---\ndate: 2026-01-01\ndraft: maybe\n---\n", "'draft' must be true or false"),
-        ("---\ndate: 2026-01-01\nlang: fr\n---\n", "unsupported lang"),
         ("---\ndate: 2026-01-01\ntitle: {a: 1}\n---\n", "'title' must be text"),
-        ("---\ndate: 2026-01-01\ntags: 3\n---\n", "'tags' must be a list"),
+        ("---\ndate: 2026-01-01\ntags: {a: 1}\n---\n", "'tags' must be a list"),
     ],
 )
 def test_broken_files_get_one_line_reasons(text, reason):

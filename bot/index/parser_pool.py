@@ -1,0 +1,208 @@
+"""Parse post files in worker processes, each file under a time limit and a memory bound.
+
+A hostile file (a regex or Markdown blow-up, a YAML bomb, deep nesting) must cost only itself:
+the worker parsing it is killed after `timeout` seconds and the file is refused with that reason,
+while the event loop never waits on a parse. Workers come from a fork server that has the parser
+imported, so a replacement starts in milliseconds; they die with the bot, even on `kill -9`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from bot.content.post_file import PostDefaults
+from bot.index.reader import Read, read_guarded
+from bot.index.walk import FoundFile
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+Work = tuple[FoundFile, str | None]
+BATCH = 32
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True, slots=True)
+class PoolLimits:
+    """How parsing is bounded: workers, seconds per file, memory per worker."""
+
+    workers: int = 2
+    timeout: float = 10.0
+    memory_mb: int = 1024
+
+
+def _serve(connection: Connection, memory_mb: int) -> None:
+    """Worker loop: parse batches, answering one `Read` per file as soon as it is done."""
+    _die_with_parent()
+    _limit_memory(memory_mb)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the bot handles ^C; the worker is stopped by it
+    while True:
+        try:
+            batch, defaults = connection.recv()
+        except (EOFError, OSError):
+            return
+        for found, known in batch:
+            connection.send(read_guarded(found, known, defaults, memory_mb))
+
+
+def _die_with_parent() -> None:
+    # Linux: the kernel sends SIGKILL to this worker when its parent (the fork server) dies,
+    # and the fork server exits when the bot does, so no parser outlives a `kill -9` of the bot.
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _limit_memory(memory_mb: int) -> None:
+    with contextlib.suppress(Exception):
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class _Worker:
+    """One parser process and the pipe to it."""
+
+    def __init__(self, context: Any, memory_mb: int) -> None:
+        ours, theirs = context.Pipe()
+        self.connection: Connection = ours
+        self.process = context.Process(target=_serve, args=(theirs, memory_mb), daemon=True)
+        self.process.start()
+        theirs.close()
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.connection.close()
+
+    async def receive(self, seconds: float) -> Read:
+        """Wait for the next result without blocking the event loop; TimeoutError when late."""
+        if not self.connection.poll():
+            loop = asyncio.get_running_loop()
+            ready = loop.create_future()
+            descriptor = self.connection.fileno()
+            loop.add_reader(descriptor, _settle, ready)
+            try:
+                await asyncio.wait_for(ready, seconds)
+            finally:
+                loop.remove_reader(descriptor)
+        result: Read = self.connection.recv()
+        return result
+
+
+class ParserPool:
+    """A few long-lived parser processes shared by every scan of one indexer."""
+
+    def __init__(self, limits: PoolLimits | None = None) -> None:
+        self.limits = limits or PoolLimits()
+        self._workers: list[_Worker] = []
+        self._context: Any = None
+        self.killed = 0  # workers killed over a slow or crashing file, for tests and metrics
+
+    def _new_worker(self) -> _Worker:
+        if self._context is None:
+            self._context = multiprocessing.get_context("forkserver")
+            # Workers fork from a server that already imported the parser: milliseconds, not 0.3 s.
+            self._context.set_forkserver_preload(["bot.index.reader"])
+        return _Worker(self._context, self.limits.memory_mb)
+
+    async def read_all(
+        self, work: Sequence[Work], defaults: PostDefaults, progress: Progress | None
+    ) -> list[Read]:
+        """Parse every file; results come back in the order of `work`."""
+        results: list[Read | None] = [None] * len(work)
+        queue: list[list[int]] = [
+            list(range(start, min(start + BATCH, len(work)))) for start in range(0, len(work), BATCH)
+        ]
+        wanted = max(1, min(self.limits.workers, len(queue)))
+        done = 0
+
+        def finished(index: int, read: Read) -> None:
+            nonlocal done
+            results[index] = read
+            done += 1
+            if progress is not None:
+                progress(done, len(work))
+
+        async def run(slot: int) -> None:
+            while queue:
+                batch = queue.pop(0)
+                remaining = await self._run_batch(slot, batch, work, defaults, finished)
+                if remaining:
+                    queue.insert(0, remaining)
+
+        while len(self._workers) < wanted:
+            self._workers.append(await asyncio.to_thread(self._new_worker))
+        await asyncio.gather(*(run(slot) for slot in range(wanted)))
+        assert all(r is not None for r in results)
+        return [r for r in results if r is not None]
+
+    async def _run_batch(
+        self,
+        slot: int,
+        batch: list[int],
+        work: Sequence[Work],
+        defaults: PostDefaults,
+        finished: Callable[[int, Read], None],
+    ) -> list[int]:
+        """Send a batch to one worker and collect its answers; return what is left if it was killed."""
+        worker = self._workers[slot]
+        try:
+            worker.connection.send(([work[i] for i in batch], defaults))
+        except (BrokenPipeError, OSError):
+            self._replace(slot)
+            return batch
+        for position, index in enumerate(batch):
+            found = work[index][0]
+            try:
+                read = await worker.receive(self.limits.timeout)
+            except TimeoutError:
+                reason = f"took longer than {self.limits.timeout:g} s to parse (stopped)"
+                log.warning("parser stopped on %s: %s", found.path, reason)
+                finished(index, Read(found, "", error=reason))
+                self._replace(slot)
+                return batch[position + 1 :]
+            except (EOFError, OSError):
+                code = worker.process.exitcode
+                reason = f"the parser process died on this file (exit code {code})"
+                finished(index, Read(found, "", error=reason))
+                self._replace(slot)
+                return batch[position + 1 :]
+            finished(index, read)
+        return []
+
+    def _replace(self, slot: int) -> None:
+        self._workers[slot].kill()
+        self.killed += 1
+        self._workers[slot] = self._new_worker()
+
+    def close(self) -> None:
+        """Stop every worker (idempotent)."""
+        for worker in self._workers:
+            worker.kill()
+        self._workers = []
+
+
+def default_workers() -> int:
+    """One worker per usable core, at most four: parsing is CPU-bound."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        usable = os.cpu_count() or 1
+    return max(1, min(usable, 4))
