@@ -1,25 +1,34 @@
-# syntax=docker/dockerfile:1
-# Multi-stage: dependencies in a cached layer, the bot on top, a slim non-root runtime.
+# Two stages on python:3.11-slim. The runtime has the dependencies (/venv) and the bot (/app) in
+# separate layers, so a change to the bot ships one small layer; neither holds pip, setuptools
+# or bytecode (docker/build-venv.sh). Build with buildah or podman? Pass `--format docker`, or
+# the OCI format drops the HEALTHCHECK.
 FROM python:3.11-slim AS build
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 COPY docker/build-venv.sh docker/build-venv.sh
-COPY pyproject.toml README.md ./
-RUN sh docker/build-venv.sh deps /venv /src
+# Dependencies alone first: this layer is rebuilt only when pyproject.toml changes.
+COPY pyproject.toml ./
+RUN sh docker/build-venv.sh deps /venv /app /src
+# README.md is the package's long description: copied after the dependencies, with the bot.
+COPY README.md ./
 COPY bot ./bot
-RUN sh docker/build-venv.sh app /venv /src
+RUN sh docker/build-venv.sh app /venv /app /src
 
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 bot \
     && mkdir -p /data /posts \
     && chown bot:bot /data
 COPY --from=build /venv /venv
+COPY --from=build /app /app
 COPY docker/healthcheck.py /usr/local/lib/healthcheck.py
 ENV PATH=/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
+    # Nothing under /venv or /app is writable by the bot's user: don't try to cache bytecode.
+    PYTHONDONTWRITEBYTECODE=1 \
     POSTS_DIR=/posts \
     DATABASE_URL=sqlite:////data/bot.db \
     HTTP_PORT=8080 \
+    HTTP_HOST=0.0.0.0 \
     # glibc's per-thread malloc arenas fragment a long-running asyncio process; two are plenty.
     MALLOC_ARENA_MAX=2
 USER 10001

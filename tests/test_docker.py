@@ -29,9 +29,32 @@ def test_hadolint_passes():
 def test_every_build_step_is_the_tested_script():
     runs = re.findall(r"^RUN (.+)$", DOCKERFILE, flags=re.MULTILINE)
     build_runs = [r for r in runs if "build-venv.sh" in r]
-    assert build_runs == ["sh docker/build-venv.sh deps /venv /src", "sh docker/build-venv.sh app /venv /src"]
+    assert build_runs == [
+        "sh docker/build-venv.sh deps /venv /app /src",
+        "sh docker/build-venv.sh app /venv /app /src",
+    ]
     assert 'CMD ["python", "-m", "bot", "run"]' in DOCKERFILE
     assert "USER 10001" in DOCKERFILE and 'VOLUME ["/data"]' in DOCKERFILE and "HEALTHCHECK" in DOCKERFILE
+
+
+def test_dockerfile_layers():
+    """No frontend pull; the README does not invalidate the dependencies; deps and app are two layers."""
+    assert "# syntax=" not in DOCKERFILE
+    lines = DOCKERFILE.splitlines()
+    deps = lines.index("RUN sh docker/build-venv.sh deps /venv /app /src")
+    readme = next(i for i, line in enumerate(lines) if line.startswith("COPY") and "README.md" in line)
+    assert readme > deps, "README.md is copied before the dependencies are installed"
+    copies = [line for line in lines if line.startswith("COPY --from=build")]
+    assert copies == ["COPY --from=build /venv /venv", "COPY --from=build /app /app"]
+
+
+def test_dockerignore_lets_in_exactly_what_the_dockerfile_copies():
+    allowed = {line[1:] for line in (ROOT / ".dockerignore").read_text().splitlines() if line.startswith("!")}
+    sources = set()
+    for line in DOCKERFILE.splitlines():
+        if line.startswith("COPY ") and "--from=" not in line:
+            sources.update(line.split()[1:-1])
+    assert sources == allowed
 
 
 def test_build_script_makes_a_working_environment(tmp_path):
@@ -41,15 +64,22 @@ def test_build_script_makes_a_working_environment(tmp_path):
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     shutil.copytree(ROOT / "bot", source / "bot", ignore=shutil.ignore_patterns("__pycache__"))
-    venv = tmp_path / "venv"
+    venv, app = tmp_path / "venv", tmp_path / "app"
     for step in ("deps", "app"):
         result = subprocess.run(
-            ["sh", str(ROOT / "docker/build-venv.sh"), step, str(venv), str(source)],
+            ["sh", str(ROOT / "docker/build-venv.sh"), step, str(venv), str(app), str(source)],
             capture_output=True,
             text=True,
             timeout=900,
         )
         assert result.returncode == 0, result.stdout + result.stderr
+    # The runtime layers carry no bytecode, no pip and no setuptools; the bot is in its own folder.
+    assert not list(venv.rglob("*.pyc")) and not list(app.rglob("*.pyc"))
+    site = next(venv.glob("lib/python3.*/site-packages"))
+    assert not [
+        p.name for p in site.iterdir() if p.name.split("-")[0] in ("pip", "setuptools", "_distutils_hack")
+    ]
+    assert not (site / "bot").exists() and (app / "bot" / "__init__.py").is_file()
     posts = tmp_path / "posts"
     shutil.copytree(ROOT / "posts", posts)
     env = {
@@ -57,6 +87,7 @@ def test_build_script_makes_a_working_environment(tmp_path):
         "POSTS_DIR": str(posts),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'bot.db'}",
         "HOME": str(tmp_path),
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
     scan = subprocess.run(
         [str(venv / "bin/python"), "-m", "bot", "scan", "--json"],
@@ -110,3 +141,39 @@ def test_every_setting_is_in_env_example_and_the_readme():
         name = field.upper()
         assert re.search(rf"^#? ?{name}=", example, flags=re.MULTILINE), f"{name} missing from .env.example"
         assert f"| `{name}` |" in readme, f"{name} missing from the README's configuration table"
+
+
+def _env_file(text):
+    """Read KEY=VALUE lines as Compose reads an env file (comments and blank lines skipped)."""
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def _interpolate(value, variables):
+    """Compose's `${NAME:-default}` and `${NAME}`: the shell's and .env's variables."""
+    return re.sub(
+        r"\$\{(\w+)(?::-([^}]*))?\}",
+        lambda m: variables.get(m[1]) or (m[2] or ""),
+        value,
+    )
+
+
+def test_cp_env_example_keeps_sqlite_in_the_volume():
+    """`cp .env.example .env; docker compose up`: .env is both the env_file and Compose's variables."""
+    dotenv = _env_file((ROOT / ".env.example").read_text())
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    bot = compose["services"]["bot"]
+    env = dict(dotenv)
+    env.update({key: _interpolate(str(value), dotenv) for key, value in bot["environment"].items()})
+    assert env["DATABASE_URL"] == "sqlite:////data/bot.db"
+    assert "data:/data" in bot["volumes"]
+    # And the PostgreSQL line the README gives still goes through.
+    dotenv["DATABASE_URL"] = "postgresql://bot:bot@postgres:5432/bot"
+    assert _interpolate(bot["environment"]["DATABASE_URL"], dotenv) == dotenv["DATABASE_URL"]
+
+
+def test_image_test_is_wired_into_make_and_ci():
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^image-test:.*\n\t.*docker/image-test\.sh", makefile, flags=re.MULTILINE)
+    ci = (ROOT / ".ci/run").read_text()
+    assert ci.index("make test") < ci.index("make image-test")
