@@ -25,7 +25,7 @@ from bench.generate import Corpus, ensure_corpus, post_index
 from bench.report import Row
 from bot.app import App, build_app
 from bot.content import latex
-from bot.content.post_file import PostDefaults, decode_post_bytes, parse_post, split_front_matter
+from bot.content.post_file import PostDefaults, decode_post_bytes, parse_post, read_front_matter
 from bot.index.indexer import ScanReport
 from bot.settings import load_settings
 
@@ -238,7 +238,7 @@ def parse(ctx: Context) -> list[Row]:
         pairs, lambda pair: parse_post(pair[0], pair[1], defaults), _clear_latex_caches
     )
 
-    bodies = [split_front_matter(decode_post_bytes(raw, defaults.max_bytes))[1] for raw in raws]
+    bodies = [read_front_matter(decode_post_bytes(raw, defaults.max_bytes)).body for raw in raws]
     md = markdown.Markdown()
 
     def render(body: str) -> str:

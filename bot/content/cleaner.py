@@ -28,12 +28,14 @@ _MDX_IMPORT = re.compile(
 )
 _MDX_EXPORT = re.compile(r"export\s+(?:default\s|const\s|let\s|function\s|\{)")
 _ADMONITION_DOCUSAURUS = re.compile(r"\s{0,3}:::+\s*[\w-]*[^\n]{0,200}")
-_ADMONITION_MKDOCS = re.compile(r"(?:!!!|\?\?\?\+?)\s+[\w-]+[^\n]{0,200}")
+# MkDocs admonitions (`!!! note`, `??? tip`) and content tabs (`=== "pip"`): indented bodies.
+_ADMONITION_MKDOCS = re.compile(r"(?:!!!|\?\?\?\+?)\s+[\w-]+[^\n]{0,200}|===\+?\s+\"[^\n]{0,200}")
 _KRAMDOWN_LINE = re.compile(
     r"\s*(?:\{:[^\n]{0,300}\}|\{::[^\n]{0,300}\}|\*\s+TOC|\[\[?_?TOC_?\]\]?|\[toc\]|\{\{[<%]\s*toc\s*[>%]\}\})\s*",
     re.IGNORECASE,
 )
 _FOOTNOTE_DEFINITION = re.compile(r" {0,3}\[\^[^\]\n]{1,100}\]:")
+_ABBREVIATION = re.compile(r" {0,3}\*\[[^\]\n]{1,100}\]:")  # kramdown / PHP Markdown Extra
 _CONTAINER = (
     r"(?:div|figure|figcaption|details|summary|center|section|article|aside|span|font|p|small|big|main"
     r"|header|footer|nav)"
@@ -157,12 +159,14 @@ def _classify(
         return None, _export_end(stripped), ""
     if stripped.startswith(":::") and _ADMONITION_DOCUSAURUS.fullmatch(line):
         return "", None, ""
-    if stripped[0] in "!?" and _ADMONITION_MKDOCS.fullmatch(line):
+    if stripped[0] in "!?=" and _ADMONITION_MKDOCS.fullmatch(line):
         return "", None, "admonition"
     if _KRAMDOWN_LINE.fullmatch(line):
         return None, None, ""
     if stripped.startswith("[^") and _FOOTNOTE_DEFINITION.match(line):
         return None, None, "footnote"
+    if stripped.startswith("*[") and _ABBREVIATION.match(line):
+        return None, None, ""
     if stripped.startswith("<!--") and "-->" not in stripped:
         return None, lambda text: "-->" in text, ""
     if stripped[0] == "<" and _CONTAINER_LINE.fullmatch(line):

@@ -177,7 +177,7 @@ class _Parser:
         if name in _FONTS or name in _PLAIN:
             text = self.argument()
             return _Piece(_styled(text, _FONTS[name]) if name in _FONTS else text)
-        if name == "operatorname":
+        if name in ("operatorname", "mathop"):
             word = self.argument()
             return _Piece(word, alt=word + " ", gap=True)
         if name in _ACCENTS:

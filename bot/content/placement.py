@@ -100,7 +100,7 @@ def page_reason(place: Placement, meta: Mapping[str, Any], slug: str, area_rule:
     build = meta.get("build", meta.get("_build"))
     if isinstance(build, Mapping) and str(build.get("list", "")).lower() in ("never", "false"):
         return "build.list: never"
-    if not place.in_area:
+    if not place.in_area and not place.in_drafts:
         if area_rule:
             return "outside the posts folders (" + ", ".join(sorted(AREA_NAMES)) + ")"
         if slug.lower() in PAGE_SLUGS:

@@ -108,7 +108,7 @@ def _parse(raw: bytes, path: str, defaults: PostDefaults, modified: datetime | N
     front = read_front_matter(decode_post_bytes(raw, defaults.max_bytes))
     meta, body = front.meta, front.body
     where = placement.place(path)
-    slug = _slug(meta, where.name)
+    slug = _slug_text(meta, where.name)
     forced = _forced(path, defaults)
     if forced is False:
         raise NotAPostError("excluded by POSTS_EXCLUDE")
@@ -116,6 +116,7 @@ def _parse(raw: bytes, path: str, defaults: PostDefaults, modified: datetime | N
         reason = placement.page_reason(where, meta, slug, defaults.area_rule and front.dialect != "headers")
         if reason is not None:
             raise NotAPostError(f"not a post: {reason}")
+    _check_slug(slug)
 
     heading = first_heading(body)
     given_title = fields.text_field(meta, "title")
@@ -183,16 +184,18 @@ def _has_update(meta: Mapping[str, Any]) -> bool:
     return isinstance(date, Mapping) and "updated" in date
 
 
-def _slug(meta: Mapping[str, Any], name: str) -> str:
+def _slug_text(meta: Mapping[str, Any], name: str) -> str:
     given = fields.text_field(meta, "slug")
     slug = unicodedata.normalize("NFC", given or name).strip()
     if given is None:
-        slug = re.sub(r"\s+", "-", slug.lower())
-    slug = slug.strip("/") if given is not None else slug
+        return re.sub(r"\s+", "-", slug.lower())
+    return slug.strip("/")
+
+
+def _check_slug(slug: str) -> None:
     if not slug or len(slug) > 120 or _SLUG_BAD.search(slug) or slug.lower() in ("index", "_index"):
         shown = slug if len(slug) <= 60 else slug[:60] + "…"
         raise PostError(f"bad slug {shown!r}: 1-120 characters without spaces, '/', '?' or '#'")
-    return slug
 
 
 def _url(

@@ -1,4 +1,4 @@
-"""Find post files under posts/: recursive, *.md and *.markdown, symlinks kept inside."""
+"""Find post files under posts/: recursive, *.md, *.markdown and *.mdx, symlinks kept inside."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-SUFFIXES = (".md", ".markdown")
+from bot.content.safe_text import safe_name
+
+SUFFIXES = (".md", ".markdown", ".mdx")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,11 @@ def iter_posts(root: Path) -> Iterator[FoundFile | tuple[str, str]]:
                 continue
             relative = prefix + entry.name
             is_post = entry.name.lower().endswith(SUFFIXES)
+            if not _utf8(entry.name):
+                # Names from zip files in a legacy code page: refuse them rather than guess.
+                if is_post or entry.is_dir():
+                    yield (shown_path(relative), "file name is not valid UTF-8; rename it")
+                continue
             if entry.is_symlink():
                 target = os.path.realpath(entry.path)
                 if not _inside(target, real_root):
@@ -79,6 +86,20 @@ def iter_posts(root: Path) -> Iterator[FoundFile | tuple[str, str]]:
                 yield (relative, f"cannot stat: {exc.strerror}")
                 continue
             yield FoundFile(relative, entry.path, stat.st_size, stat.st_mtime_ns)
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_path(path: str) -> str:
+    """A path that is safe to print and store: undecodable bytes and controls as escapes."""
+    raw = path.encode("utf-8", "surrogateescape")
+    return safe_name(raw.decode("utf-8", "backslashreplace"))
 
 
 def _inside(path: str, root: str) -> bool:

@@ -16,7 +16,15 @@ async def test_first_scan_indexes_everything_and_reports_counts(app, write_post)
     write_post("sub/dir/b.markdown", "B")
     write_post("notes.txt", "ignored")
     report = await app.scan()
-    assert report.to_json() == {"indexed": 2, "new": 2, "changed": 0, "removed": 0, "skipped": 0, "rederived": False, "invalid": []}
+    assert report.to_json() == {
+        "indexed": 2,
+        "new": 2,
+        "changed": 0,
+        "removed": 0,
+        "skipped": 0,
+        "rederived": False,
+        "invalid": [],
+    }
     stored = await rows(app)
     assert set(stored) == {"a", "b"}
     assert stored["b"].source_path == "sub/dir/b.markdown"
@@ -28,7 +36,15 @@ async def test_unchanged_rescan_parses_nothing(app, write_post):
     await app.scan()
     again = await app.scan()
     assert again.parsed_files == 0
-    assert again.to_json() == {"indexed": 5, "new": 0, "changed": 0, "removed": 0, "skipped": 0, "rederived": False, "invalid": []}
+    assert again.to_json() == {
+        "indexed": 5,
+        "new": 0,
+        "changed": 0,
+        "removed": 0,
+        "skipped": 0,
+        "rederived": False,
+        "invalid": [],
+    }
 
 
 async def test_touched_file_is_hashed_not_parsed(app, write_post):
