@@ -190,8 +190,8 @@ def _without_scripts(text: str) -> str:
     out: list[str] = []
     position = 0
     while True:
-        start = min((i for i in (lowered.find("<script", position), lowered.find("<style", position)) if i >= 0),
-                    default=-1)  # fmt: skip
+        found = [i for i in (lowered.find("<script", position), lowered.find("<style", position)) if i >= 0]
+        start = min(found, default=-1)
         if start < 0:
             out.append(text[position:])
             return "".join(out)

@@ -97,7 +97,7 @@ def _utf8(name: str) -> bool:
 
 
 def shown_path(path: str) -> str:
-    """A path that is safe to print and store: undecodable bytes and controls as escapes."""
+    """Return a path safe to print and store: undecodable bytes and controls as escapes."""
     raw = path.encode("utf-8", "surrogateescape")
     return safe_name(raw.decode("utf-8", "backslashreplace"))
 
