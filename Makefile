@@ -28,3 +28,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Build the image with buildah and run it with podman as Compose would (root; installs what it needs).
+.PHONY: image-test
+image-test:
+	bash docker/image-test.sh
