@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.commands import Commands
 from bot.content.models import Lang
 from bot.platforms.discord.handlers import DiscordHandlers
+from bot.platforms.discord.invite import invite_url
 from bot.platforms.discord.sender import MAX_RATELIMIT_WAIT, DiscordSender
 from bot.platforms.discord.slash import ChineseDescriptions, build_tree, definitions
 from bot.platforms.discord.views import PageButton, PageTurner
@@ -102,6 +103,8 @@ class DiscordPlatform:
     async def start(self) -> None:
         """Log in, sync the slash commands if their definitions changed, and connect to the gateway."""
         await self.login()
+        if self.client.application_id is not None:  # known once logged in
+            log.info("add the bot to a Discord server: %s", invite_url(self.client.application_id))
         try:
             await self.sync_commands()
         except (discord.DiscordException, aiohttp.ClientError, OSError) as exc:
