@@ -15,6 +15,7 @@ from bot.content.cleaner import clean_inline, split_at_more, take_prefix
 from bot.content.latex import latex_to_unicode
 from bot.content.math_spans import Macro, expand_macros, find_formulas, take_definitions
 from bot.content.models import Lang
+from bot.content.safe_text import strip_unsafe
 
 PLACEHOLDER_CODE: dict[Lang, str] = {"zh": "[代码]", "en": "[code]"}
 PLACEHOLDER_MATH: dict[Lang, str] = {"zh": "[公式]", "en": "[formula]"}
@@ -31,6 +32,13 @@ _MATH_LABELS = re.compile(r"\\(?:label|tag\*?)\s*\{[^{}]{0,200}\}|\\(?:nonumber|
 PREFIX_FACTOR = 4  # render up to a paragraph break this many excerpts in ...
 HARD_FACTOR = 12  # ... and never more than this many, whatever the post holds
 RENDER_FACTOR = 1.3
+# Python-Markdown matches brackets by scanning ahead from each `[`: a run of them costs seconds.
+# An excerpt shows a link as its text anyway, so links are read here, in one linear pass, and any
+# bracket left over is escaped before Markdown sees it.
+_IMAGE = re.compile(r"!\[[^\[\]\n]{0,300}\]\([^()\n]{0,1000}\)")
+_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\([^()\n]{0,1000}\)")
+_BRACKET = re.compile(r"(?<!\\)[\[\]]")
+_EMPHASIS_RUN = re.compile(r"[*_]{3,}")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 _SPACE = re.compile(r"\s+")
 
@@ -160,9 +168,17 @@ for _pattern in ("backtick", "linebreak", "automail"):
 
 def _render_text(source: str, protector: _Protector) -> list[_Piece]:
     """Run Markdown over protected source and return text pieces with atoms restored."""
+    if "[" in source or "]" in source:
+        source = _BRACKET.sub(r"\\\g<0>", _LINK.sub(r"\1", _IMAGE.sub("", source)))
     _MD.reset()
     _SERIALIZER.code_marker = protector.marker(_Atom(PLACEHOLDER_CODE[protector.lang]))
-    flat = _SPACE.sub(" ", _MD.convert(source)).strip()
+    try:
+        html = _MD.convert(source)
+    except RecursionError:
+        # Emphasis nested thousands deep: read it without emphasis rather than refuse the post.
+        _MD.reset()
+        html = _MD.convert(_EMPHASIS_RUN.sub("", source))
+    flat = _SPACE.sub(" ", html).strip()
     pieces: list[_Piece] = []
     position = 0
     for token in _TOKEN.finditer(flat):
@@ -181,7 +197,7 @@ def build_excerpt(body: str, *, lang: Lang, limit: int = 350, fast: bool = True)
     """
     protector = _Protector(lang)
     # The marker characters are private-use code points; a post can't be allowed to forge them.
-    body = body.replace(_OPEN, "").replace(_CLOSE, "")
+    body = strip_unsafe(body.replace(_OPEN, "").replace(_CLOSE, ""))
     body, author_cut = split_at_more(body)
     if fast:
         prefix = take_prefix(body, protector.code_marker, PREFIX_FACTOR * limit, HARD_FACTOR * limit)

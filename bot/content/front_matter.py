@@ -80,6 +80,8 @@ def _fenced(text: str, opening: re.Pattern[str], closing: re.Pattern[str], fence
     start = opening.match(text)
     assert start is not None
     end = closing.search(text, start.end(), start.end() + MAX_FRONT_MATTER)
+    if end is None and closing.search(text, start.end()) is not None:
+        raise FrontMatterError(f"front matter is longer than {MAX_FRONT_MATTER // 1024} KB")
     if end is None:
         raise FrontMatterError(f"front matter is not closed: no '{fence}' line after the opening '{fence}'")
     return text[start.end() : end.start()], text[end.end() :].lstrip("\n")

@@ -26,7 +26,7 @@ PAGE_FOLDERS = frozenset({"pages", "_pages"})
 PAGE_STEMS = frozenset({"_index", "404", "readme", "changelog", "license"})
 PAGE_SLUGS = frozenset(
     {"about", "about-me", "contact", "archives", "archive", "search", "tags", "categories", "links",
-     "friends", "privacy", "resume", "cv", "now", "uses", "index"}
+     "friends", "privacy", "resume", "cv", "now", "uses"}
 )  # fmt: skip
 PAGE_LAYOUTS = frozenset(
     {"page", "pages", "archive", "archives", "search", "home", "index", "tags", "categories", "links", "404"}

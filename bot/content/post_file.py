@@ -148,7 +148,7 @@ def _parse(raw: bytes, path: str, defaults: PostDefaults, modified: datetime | N
         published_at=published_at,
         excerpt=build_excerpt(summary or body, lang=lang, limit=defaults.excerpt_chars),
         url=url,
-        image=resolve(image, defaults.site_url, url) if image else None,
+        image=(resolve(image, defaults.site_url, url) or None) if image else None,
         lang=lang,
         draft=_draft(meta, where),
         source_path=path,

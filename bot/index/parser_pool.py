@@ -39,7 +39,10 @@ class PoolLimits:
     memory_mb: int = 1024
 
 
-def _serve(connection: Connection, memory_mb: int) -> None:
+Reader = Callable[[FoundFile, str | None, PostDefaults, int], Read]
+
+
+def _serve(connection: Connection, memory_mb: int, reader: Reader) -> None:
     """Worker loop: parse batches, answering one `Read` per file as soon as it is done."""
     _die_with_parent()
     _limit_memory(memory_mb)
@@ -50,7 +53,7 @@ def _serve(connection: Connection, memory_mb: int) -> None:
         except (EOFError, OSError):
             return
         for found, known in batch:
-            connection.send(read_guarded(found, known, defaults, memory_mb))
+            connection.send(reader(found, known, defaults, memory_mb))
 
 
 def _die_with_parent() -> None:
@@ -78,10 +81,10 @@ def _settle(future: asyncio.Future[None]) -> None:
 class _Worker:
     """One parser process and the pipe to it."""
 
-    def __init__(self, context: Any, memory_mb: int) -> None:
+    def __init__(self, context: Any, memory_mb: int, reader: Reader) -> None:
         ours, theirs = context.Pipe()
         self.connection: Connection = ours
-        self.process = context.Process(target=_serve, args=(theirs, memory_mb), daemon=True)
+        self.process = context.Process(target=_serve, args=(theirs, memory_mb, reader), daemon=True)
         self.process.start()
         theirs.close()
 
@@ -109,8 +112,10 @@ class _Worker:
 class ParserPool:
     """A few long-lived parser processes shared by every scan of one indexer."""
 
-    def __init__(self, limits: PoolLimits | None = None) -> None:
+    def __init__(self, limits: PoolLimits | None = None, reader: Reader = read_guarded) -> None:
+        """`reader` must be importable by name (it is sent to the workers)."""
         self.limits = limits or PoolLimits()
+        self._reader = reader
         self._workers: list[_Worker] = []
         self._context: Any = None
         self.killed = 0  # workers killed over a slow or crashing file, for tests and metrics
@@ -120,7 +125,7 @@ class ParserPool:
             self._context = multiprocessing.get_context("forkserver")
             # Workers fork from a server that already imported the parser: milliseconds, not 0.3 s.
             self._context.set_forkserver_preload(["bot.index.reader"])
-        return _Worker(self._context, self.limits.memory_mb)
+        return _Worker(self._context, self.limits.memory_mb, self._reader)
 
     async def read_all(
         self, work: Sequence[Work], defaults: PostDefaults, progress: Progress | None
@@ -179,6 +184,7 @@ class ParserPool:
                 self._replace(slot)
                 return batch[position + 1 :]
             except (EOFError, OSError):
+                await asyncio.to_thread(worker.process.join, 5)  # it closed its pipe: it is exiting
                 code = worker.process.exitcode
                 reason = f"the parser process died on this file (exit code {code})"
                 finished(index, Read(found, "", error=reason))
@@ -191,6 +197,11 @@ class ParserPool:
         self._workers[slot].kill()
         self.killed += 1
         self._workers[slot] = self._new_worker()
+
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the running workers."""
+        return [w.process.pid for w in self._workers if w.process.pid is not None]
 
     def close(self) -> None:
         """Stop every worker (idempotent)."""
