@@ -28,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -551,6 +552,8 @@ def check_replicas(report: Report, project: Path, dotenv: str) -> None:
 def main() -> int:
     """Run every step; print what failed with the containers' logs; always clean up."""
     report = Report()
+    # A SIGTERM (a CI time limit, say) unwinds like Ctrl-C: PostgreSQL stops, containers go.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     cleanup()
     try:
         with tempfile.TemporaryDirectory(prefix="itx-image-test-") as scratch:
