@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.content.i18n import t
 from bot.content.models import Lang, Notice, View
-from bot.scheduler import parse_schedule
+from bot.scheduler import ScheduleError, parse_digest_schedule
 from bot.store import destinations, posts
 from bot.store.destinations import Subscription
 from bot.store.models import Destination
@@ -35,23 +36,53 @@ def _error(key: str, lang: Lang, **values: object) -> Notice:
     return Notice(t(key, lang, **values), lang, is_error=True)
 
 
-def parse_digest(words: list[str], default_tz: str = "UTC") -> tuple[str, str]:
-    """Read `HH:MM [zone]` or `m h dom mon dow [zone]`; raise ValueError with a reason."""
+# Separators between categories: ASCII and full-width commas, the ideographic comma, semicolons.
+CATEGORY_SEPARATORS = re.compile(r"[,，、;；]")
+SETTINGS_KEYS = ("silent", "language")
+
+
+def parse_digest(words: list[str], default_tz: str = "UTC", now: datetime | None = None) -> tuple[str, str]:
+    """Read `HH:MM [zone]` or `m h dom mon dow [zone]`; raise ScheduleError saying why not.
+
+    A digest may not come more often than once an hour.
+    """
     if not words:
-        raise ValueError("missing time")
+        raise ScheduleError("missing_time")
     if ":" in words[0]:
         spec, rest = words[0], words[1:]
     else:
         spec, rest = " ".join(words[:5]), words[5:]
     zone = rest[0] if rest else default_tz
     if len(rest) > 1:
-        raise ValueError(f"unexpected {' '.join(rest[1:])!r}")
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {zone!r}") from None
-    parse_schedule(spec, zone)
+        raise ScheduleError("unexpected", extra=" ".join(rest[1:])[:64])
+    parse_digest_schedule(spec, zone, now or datetime.now(UTC))
     return spec, zone
+
+
+def split_categories(args: str, known: dict[str, str]) -> list[str]:
+    """Split a category list: by separators when it has any, else by the longest known names.
+
+    Without separators, words are joined greedily into the longest known category, so
+    `Reinforcement Learning Python` is two categories; a word that starts none is kept alone
+    (and refused by the caller).
+    """
+    if CATEGORY_SEPARATORS.search(args):
+        return [part.strip() for part in CATEGORY_SEPARATORS.split(args) if part.strip()]
+    words = args.split()
+    chosen: list[str] = []
+    start = 0
+    while start < len(words):
+        end = next(
+            (
+                stop
+                for stop in range(len(words), start, -1)
+                if " ".join(words[start:stop]).casefold() in known
+            ),
+            start + 1,
+        )
+        chosen.append(" ".join(words[start:end]))
+        start = end
+    return chosen
 
 
 class Subscriptions:
@@ -70,25 +101,24 @@ class Subscriptions:
         wish = Subscription(chat.platform, chat.chat_id, chat.thread_id, chat.kind, chat.title, language=lang)
         if words and words[0].lower() == "digest":
             try:
-                schedule, zone = parse_digest(words[1:])
-            except ValueError as exc:
-                return _error("bad_schedule", lang, reason=str(exc))
+                schedule, zone = parse_digest(words[1:], now=self._clock.now())
+            except ScheduleError as exc:
+                return _error(f"schedule_{exc.key}", lang, **{k: v[:64] for k, v in exc.values.items()})
             wish = replace(wish, digest_cron=schedule, digest_tz=zone)
             reply = t("subscribed_digest", lang, schedule=schedule, tz=zone)
         elif words:
-            wanted = [w.strip() for w in (args.split(",") if "," in args else words) if w.strip()]
             async with self._sessions() as session:
                 known = {
                     c.name.casefold(): c.name for c in await posts.categories(session, self._clock.now())
                 }
+            wanted = split_categories(args, known)
             unknown = [w for w in wanted if w.casefold() not in known]
             if unknown:
-                return _error(
-                    "unknown_category", lang, category=unknown[0][:64], known=", ".join(known.values())
-                )
-            chosen = tuple(known[w.casefold()] for w in wanted)
+                names = _join(list(known.values()), lang)
+                return _error("unknown_category", lang, category=unknown[0][:64], known=names)
+            chosen = tuple(dict.fromkeys(known[w.casefold()] for w in wanted))
             wish = replace(wish, categories=chosen)
-            reply = t("subscribed_categories", lang, categories=", ".join(chosen))
+            reply = t("subscribed_categories", lang, categories=_join(chosen, lang))
         else:
             reply = t("subscribed", lang)
         async with self._sessions.begin() as session:
@@ -118,32 +148,49 @@ class Subscriptions:
             if found is None or not found.active:
                 return _error("not_subscribed", lang)
             if not words:
-                return Notice(t("settings_title", lang), lang, lines=describe(found))
+                return Notice(t("settings_title", lang), lang, lines=describe(found, lang))
             if not chat.is_admin:
                 return _error("not_admin", lang)
-            if len(words) != 2 or words[0] not in ("silent", "language"):
+            changes = parse_settings(words)
+            if changes is None:
                 return _error("settings_usage", lang)
-            key, value = words
-            if key == "silent" and value in ("on", "off"):
-                found.silent = value == "on"
-            elif key == "language" and value in ("zh", "en"):
-                found.language = value
-            else:
-                return _error("settings_usage", lang)
-            lines = describe(found)
+            if "silent" in changes:
+                found.silent = changes["silent"] == "on"
+            if "language" in changes:
+                found.language = changes["language"]
+            lines = describe(found, lang)
         return Notice(t("settings_saved", lang), lang, lines=lines)
 
 
-def describe(destination: Destination) -> tuple[str, ...]:
-    """Return the lines /settings shows (plain key: value, the same in both languages)."""
-    mode = (
-        f"digest {destination.digest_cron} ({destination.digest_tz})"
-        if destination.mode == "digest"
-        else "instant"
-    )
+def parse_settings(words: list[str]) -> dict[str, str] | None:
+    """Read `silent on|off` and `language zh|en` pairs, in any order; None when anything is off."""
+    allowed = {"silent": ("on", "off"), "language": ("zh", "en")}
+    if not words or len(words) % 2:
+        return None
+    changes: dict[str, str] = {}
+    for key, value in zip(words[::2], words[1::2], strict=True):
+        if key not in allowed or value not in allowed[key] or key in changes:
+            return None
+        changes[key] = value
+    return changes
+
+
+def _join(names: tuple[str, ...] | list[str], lang: Lang) -> str:
+    return ("、" if lang == "zh" else ", ").join(names)
+
+
+def describe(destination: Destination, lang: Lang = "en") -> tuple[str, ...]:
+    """Return the lines /settings shows, in `lang`."""
+    if destination.mode == "digest":
+        mode = t("mode_digest", lang, schedule=destination.digest_cron, tz=destination.digest_tz)
+    else:
+        mode = t("mode_instant", lang)
+    categories = _join(destination.categories, lang) if destination.categories else t("all_categories", lang)
+    on, off = t("on", lang), t("off", lang)
+    language = destination.language or "-"
     return (
-        f"mode: {mode}",
-        f"categories: {', '.join(destination.categories) if destination.categories else '*'}",
-        f"silent: {'on' if destination.silent else 'off'}",
-        f"language: {destination.language or '-'}",
+        t("setting_mode", lang, value=mode),
+        t("setting_categories", lang, value=categories),
+        t("setting_silent", lang, value=on if destination.silent else off),
+        t("setting_language", lang, value=language),
     )

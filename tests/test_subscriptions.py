@@ -1,8 +1,12 @@
+import re
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import select
 
 from bot.commands import Chat
 from bot.content.models import Notice
+from bot.scheduler import ScheduleError
 from bot.store.models import Destination
 from bot.subscriptions import parse_digest
 from tests.both_databases import database_url  # noqa: F401  (these queries run on both databases)
@@ -82,10 +86,10 @@ async def test_settings_show_and_change(app):
     assert (await app.commands.run("/settings", ADMIN)).is_error  # not subscribed yet
     await app.commands.run("/subscribe", ADMIN)
     shown = await app.commands.run("/settings", MEMBER)
-    assert "silent: off" in shown.lines
+    assert "silent: off" in shown.lines  # MEMBER speaks English
     assert (await app.commands.run("/settings silent on", MEMBER)).is_error
     changed = await app.commands.run("/settings silent on", ADMIN)
-    assert "silent: on" in changed.lines
+    assert "静默（silent）：开" in changed.lines
     await app.commands.run("/settings language en", ADMIN)
     assert (await only_destination(app)).language == "en"
     assert (await app.commands.run("/settings loud yes", ADMIN)).is_error
@@ -95,5 +99,79 @@ async def test_settings_show_and_change(app):
 
 def test_parse_digest():
     assert parse_digest(["7:05"]) == ("7:05", "UTC")
-    with pytest.raises(ValueError, match="unknown time zone"):
+    with pytest.raises(ScheduleError) as caught:
         parse_digest(["07:05", "Nowhere/Land"])
+    assert (caught.value.key, caught.value.values) == ("unknown_zone", {"zone": "Nowhere/Land"})
+
+
+@pytest.mark.parametrize(
+    "separated",
+    ["生成模型，Reinforcement Learning", "生成模型、Reinforcement Learning",
+     "生成模型；reinforcement learning", "生成模型;Reinforcement Learning,",
+     "Reinforcement Learning 生成模型", "reinforcement learning 生成模型"],
+)  # fmt: skip
+async def test_full_width_separators_and_multi_word_categories(app, write_post, separated):
+    await with_categories(app, write_post)
+    reply = await app.commands.run(f"/subscribe {separated}", ADMIN)
+    assert not reply.is_error, reply.text
+    assert sorted((await only_destination(app)).categories) == ["Reinforcement Learning", "生成模型"]
+    assert re.search("生成模型、Reinforcement Learning|Reinforcement Learning、生成模型", reply.text)
+
+
+async def test_a_multi_word_category_alone_needs_no_trailing_comma(app, write_post):
+    await with_categories(app, write_post)
+    reply = await app.commands.run("/subscribe Reinforcement Learning", ADMIN)
+    assert not reply.is_error, reply.text
+    assert (await only_destination(app)).categories == ["Reinforcement Learning"]
+    refused = await app.commands.run("/subscribe Reinforcement Cooking", ADMIN)
+    assert refused.is_error and "“Reinforcement”" in refused.text
+
+
+async def test_an_unknown_time_zone_is_reported_as_such_in_one_language(app):
+    zh = await app.commands.run("/subscribe digest 09:30 Mars/Base", ADMIN)
+    assert zh.is_error and zh.text.startswith("不认识时区 “Mars/Base”") and "时间格式" not in zh.text
+    en = await app.commands.run("/subscribe digest 09:30 Mars/Base", replace(ADMIN, lang="en"))
+    assert en.text.startswith("Unknown time zone “Mars/Base”")
+
+
+@pytest.mark.parametrize(
+    ("args", "zh_start"),
+    [("digest 25:99", "时间 “25:99” 不对"), ("digest 1 2 3", "“1 2 3” 不是有效的 cron"),
+     ("digest", "缺少时间"), ("digest 9:30 UTC x", "看不懂时区后面的 “x”")],
+)  # fmt: skip
+async def test_schedule_errors_speak_one_language(app, args, zh_start):
+    zh = await app.commands.run(f"/subscribe {args}", ADMIN)
+    assert zh.is_error and zh.text.startswith(zh_start), zh.text
+    assert not re.search(r"\b(use|bad|time|unexpected|missing)\b", zh.text, re.IGNORECASE)
+    en = await app.commands.run(f"/subscribe {args}", replace(ADMIN, lang="en"))
+    assert not re.search(r"[\u4e00-\u9fff]", en.text), en.text
+
+
+@pytest.mark.parametrize("schedule", ["* * * * *", "*/30 * * * *", "0,30 9 * * *", "59 * * * *  "])
+async def test_digests_more_often_than_hourly_are_refused_helpfully(app, schedule):
+    reply = await app.commands.run(f"/subscribe digest {schedule}", ADMIN)
+    if schedule.strip() == "59 * * * *":
+        assert not reply.is_error, reply.text  # hourly is the minimum, and allowed
+        return
+    assert reply.is_error and "最多每小时一次" in reply.text and "/subscribe digest 09:30" in reply.text
+    async with app.sessions() as session:
+        assert (await session.execute(select(Destination))).first() is None
+
+
+async def test_settings_accepts_both_changes_at_once(app):
+    await app.commands.run("/subscribe", ADMIN)
+    for line in ("/settings silent on language en", "/settings language en silent on"):
+        reply = await app.commands.run(line, ADMIN)
+        assert not reply.is_error, reply.text
+        destination = await only_destination(app)
+        assert destination.silent and destination.language == "en"
+    for bad in ("/settings silent on language", "/settings silent on silent off", "/settings language fr"):
+        assert (await app.commands.run(bad, ADMIN)).is_error
+
+
+async def test_settings_lines_are_in_the_chats_language(app):
+    await app.commands.run("/subscribe digest 09:30 Asia/Shanghai", ADMIN)
+    zh = await app.commands.run("/settings", ADMIN)
+    assert zh.lines[0] == "方式：摘要 09:30（Asia/Shanghai）" and "分类：全部" in zh.lines
+    en = await app.commands.run("/settings", MEMBER)
+    assert en.lines[0] == "mode: digest 09:30 (Asia/Shanghai)" and "categories: all" in en.lines

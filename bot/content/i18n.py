@@ -62,9 +62,37 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "没有分类 “{category}”。可用分类：{known}",
         "en": "There is no category “{category}”. Categories: {known}",
     },
-    "bad_schedule": {
-        "zh": "时间格式不对：{reason}。例如 /subscribe digest 09:30 Asia/Shanghai",
-        "en": "Bad schedule: {reason}. E.g. /subscribe digest 09:30 Europe/Berlin",
+    "schedule_missing_time": {
+        "zh": "缺少时间。例如 /subscribe digest 09:30 Asia/Shanghai",
+        "en": "The time is missing. E.g. /subscribe digest 09:30 Europe/Berlin",
+    },
+    "schedule_unexpected": {
+        "zh": "看不懂时区后面的 “{extra}”。例如 /subscribe digest 09:30 Asia/Shanghai",
+        "en": "Unexpected “{extra}” after the time zone. E.g. /subscribe digest 09:30 Europe/Berlin",
+    },
+    "schedule_unknown_zone": {
+        "zh": "不认识时区 “{zone}”。请用 IANA 时区名（如 Asia/Shanghai、UTC），"
+        "例如 /subscribe digest 09:30 Asia/Shanghai",
+        "en": "Unknown time zone “{zone}”. Use an IANA name (such as Europe/Berlin or UTC), "
+        "e.g. /subscribe digest 09:30 Europe/Berlin",
+    },
+    "schedule_bad_time": {
+        "zh": "时间 “{time}” 不对：请用 24 小时制的 HH:MM。例如 /subscribe digest 09:30 Asia/Shanghai",
+        "en": "The time “{time}” is not valid: use 24-hour HH:MM. E.g. /subscribe digest 09:30 Europe/Berlin",
+    },
+    "schedule_bad_cron": {
+        "zh": "“{cron}” 不是有效的 cron 表达式（五项：分 时 日 月 周）。"
+        "例如 /subscribe digest 0 9 * * 1 Asia/Shanghai，或用 HH:MM：/subscribe digest 09:30",
+        "en": "“{cron}” is not a valid cron expression (five fields: minute hour day month weekday). "
+        "E.g. /subscribe digest 0 9 * * 1 Europe/Berlin, or HH:MM: /subscribe digest 09:30",
+    },
+    "schedule_too_frequent": {
+        "zh": "“{schedule}” 太频繁了：摘要最多每小时一次。"
+        "例如 /subscribe digest 09:30（每天一次）或 /subscribe digest 0 */6 * * *（每 6 小时）。"
+        "想每篇文章都收到，请直接发送 /subscribe。",
+        "en": "“{schedule}” is too frequent: a digest comes at most once an hour. "
+        "E.g. /subscribe digest 09:30 (daily) or /subscribe digest 0 */6 * * * (every 6 hours). "
+        "To get every post as it comes, send /subscribe.",
     },
     "unsubscribed": {"zh": "已取消订阅。", "en": "Unsubscribed."},
     "not_subscribed": {
@@ -73,8 +101,26 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "settings_title": {"zh": "本聊天的订阅", "en": "This chat's subscription"},
     "settings_usage": {
-        "zh": "用法：/settings silent on|off 或 /settings language zh|en",
-        "en": "Usage: /settings silent on|off or /settings language zh|en",
+        "zh": "用法：/settings silent on|off language zh|en（可只写一项）",
+        "en": "Usage: /settings silent on|off language zh|en (either or both)",
+    },
+    "mode_instant": {"zh": "即时推送", "en": "instant"},
+    "mode_digest": {"zh": "摘要 {schedule}（{tz}）", "en": "digest {schedule} ({tz})"},
+    "all_categories": {"zh": "全部", "en": "all"},
+    "on": {"zh": "开", "en": "on"},
+    "off": {"zh": "关", "en": "off"},
+    "setting_mode": {"zh": "方式：{value}", "en": "mode: {value}"},
+    "setting_categories": {"zh": "分类：{value}", "en": "categories: {value}"},
+    "setting_silent": {"zh": "静默（silent）：{value}", "en": "silent: {value}"},
+    "setting_language": {"zh": "语言（language）：{value}", "en": "language: {value}"},
+    "edited": {"zh": "已更新", "en": "edited"},
+    "indexing": {
+        "zh": "正在建立文章索引，已读 {count} 篇，请稍后再试。",
+        "en": "Indexing the posts: {count} read so far. Please try again in a moment.",
+    },
+    "internal_error": {
+        "zh": "出错了，这条命令没能完成。请稍后再试。",
+        "en": "Something went wrong and the command did not finish. Please try again later.",
     },
     "settings_saved": {"zh": "设置已保存。", "en": "Settings saved."},
     "start": {

@@ -135,7 +135,7 @@ async def test_categories_digests_and_their_mistakes(discord_app):
     zone_only = await command(platform, server, "subscribe", option("timezone", "UTC"), **admin)
     assert "only goes with a digest" in shown(zone_only)
     bad = await command(platform, server, "subscribe", option("digest", "25:99"), **admin)
-    assert ephemeral(bad) and "Bad schedule" in shown(bad)
+    assert ephemeral(bad) and "The time “25:99” is not valid" in shown(bad)
     unknown = await command(platform, server, "subscribe", option("category", "Cooking"), **admin)
     assert "no category “Cooking”" in shown(unknown)
     at, zone = option("digest", "09:30"), option("timezone", "Asia/Shanghai")
