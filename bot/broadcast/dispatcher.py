@@ -9,7 +9,7 @@ import asyncio
 import logging
 import random
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +29,7 @@ from bot.broadcast.platform import (
 )
 from bot.broadcast.recorder import Outcome, Recorder
 from bot.clock import Clock
-from bot.content.models import Lang, LatestPage, View
+from bot.content.models import Lang, LatestPage, Transmission, View
 from bot.metrics import record_outcome
 from bot.store.models import DELIVERIES, Delivery, Destination, PostRow
 from bot.store.posts import published, to_transmission
@@ -383,6 +383,8 @@ class Dispatcher:
                     job.delivery_id, job.destination_id, "failed", error="post no longer published"
                 )
             if job.kind == "edit":
+                if isinstance(view, Transmission):
+                    view = replace(view, edited=True)  # readers see that the post changed
                 await self.platform.edit(
                     job.target, [str(i) for i in job.payload.get("message_ids", [])], view
                 )

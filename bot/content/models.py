@@ -40,6 +40,7 @@ class Transmission:
     url: str
     image: str | None = None
     lang: Lang = "zh"
+    edited: bool = False  # shown again after the post changed: marked 已更新 / edited
 
 
 @dataclass(frozen=True, slots=True)

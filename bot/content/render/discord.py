@@ -94,9 +94,8 @@ def render_transmission(item: Transmission, zone: tzinfo = UTC) -> DiscordMessag
     url = safe_url(item.url)
     excerpt = escape_markdown(clamp(clean(item.excerpt).strip(), MAX_EXCERPT))
     embed = _embed(clamp(one_line(item.title), MAX_TITLE), clamp(excerpt, MAX_DESCRIPTION), item.lang, url)
-    embed["footer"] = {
-        "text": f"{clamp(one_line(item.category), MAX_CATEGORY)} · {format_date(item.published_at, zone)}"
-    }
+    footer = f"{clamp(one_line(item.category), MAX_CATEGORY)} · {format_date(item.published_at, zone)}"
+    embed["footer"] = {"text": footer + (f" · {t('edited', item.lang)}" if item.edited else "")}
     embed["timestamp"] = item.published_at.astimezone(UTC).isoformat()
     image = safe_url(item.image)
     if image:

@@ -103,6 +103,8 @@ def render_transmission(item: Transmission, zone: tzinfo = UTC) -> TelegramMessa
         out.tag("a", title, url).parts.append("</b>")
         out.text("\n").tag("i", clamp(one_line(item.category), MAX_CATEGORY))
         out.text(f" · {format_date(item.published_at, zone)}")
+        if item.edited:
+            out.text(f" · {t('edited', item.lang)}")
         if excerpt_text:
             out.text("\n\n" + excerpt_text)
         if url:

@@ -16,7 +16,8 @@ def render_transmission(item: Transmission, zone: tzinfo = UTC) -> str:
     lines = [
         f"╔═ 📡 {t('banner', item.lang)} ═╗",
         one_line(item.title),
-        f"{one_line(item.category)} · {format_date(item.published_at, zone)}",
+        f"{one_line(item.category)} · {format_date(item.published_at, zone)}"
+        + (f" · {t('edited', item.lang)}" if item.edited else ""),
         clean(item.excerpt),
     ]
     if item.url:

@@ -182,3 +182,10 @@ def test_blank_notice_shows_a_dash(blank: str) -> None:
         "author": {"name": "📡 INCOMING TRANSMISSION"},
         "description": "—",
     }
+
+
+def test_an_edited_transmission_says_so_in_its_footer() -> None:
+    [embed] = discord.render_transmission(item(edited=True)).embeds
+    assert embed["footer"]["text"].endswith(" · 已更新")
+    [plain] = discord.render_transmission(item()).embeds
+    assert "已更新" not in plain["footer"]["text"]

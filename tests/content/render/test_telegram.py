@@ -236,3 +236,15 @@ def test_notice_with_lines() -> None:
 
     assert call["text"] == "Commands\n/latest [page] — Latest\n&lt;&amp;&gt;"
     check_message_text(call["text"])
+
+
+def test_an_edited_transmission_says_so_in_its_language() -> None:
+    zh = check_message_text(telegram.render_transmission(item(edited=True)).html).text
+    assert zh.splitlines()[2].endswith(" · 已更新")
+    en = check_message_text(telegram.render_transmission(item(edited=True, lang="en")).html).text
+    assert en.splitlines()[2].endswith(" · edited")
+    plain = check_message_text(telegram.render_transmission(item()).html).text
+    assert "已更新" not in plain
+    long = item(image=IMAGE, excerpt="长" * 5000, edited=True)
+    caption = check_caption(telegram.render_transmission(long).html)
+    assert "已更新" in caption.text and len(caption.text) <= 1024

@@ -1,5 +1,6 @@
 import io
 import os
+from dataclasses import replace
 
 from bot.broadcast.platform import Target
 from bot.platforms.console.platform import ConsoleInput, ConsolePlatform
@@ -69,3 +70,68 @@ async def test_typed_lines_reach_the_console_through_a_real_terminal_pipe(app, w
 def test_not_a_terminal_is_not_read():
     typed = ConsoleInput(ConsolePlatform(io.StringIO(), NOW.tzinfo), None, "en")
     assert typed.attach(io.StringIO()) is False
+
+
+async def test_an_edited_post_is_reprinted_with_an_edited_mark():
+    from bot.content.models import Transmission
+
+    out = io.StringIO()
+    platform = ConsolePlatform(out, NOW.tzinfo)
+    zh = Transmission("s", "标题", "分类", NOW, "摘要", "https://x.example/s")
+    await platform.edit(Target("stdout"), ["1"], zh)
+    await platform.edit(Target("stdout"), ["2"], replace(zh, lang="en"))
+    assert "分类 · 2026-11-22 · 已更新" in out.getvalue() and "分类 · 2026-11-22 · edited" in out.getvalue()
+
+
+def _ascii_out():
+    return io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="strict", write_through=True)
+
+
+async def test_a_long_pasted_chinese_line_never_crashes_the_console(app, write_post):
+    write_post("p.md", "机器学习", slug="p")
+    await app.scan()
+    for out in (_ascii_out(), io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)):
+        typed = ConsoleInput(ConsolePlatform(out, app.settings.zone), app.commands.run, "zh")
+        await typed.handle("/search " + "机器学习" * 1024)  # 4 KB of Chinese
+        await typed.handle("/search 机器学习\udce4")  # a paste cut mid-character, read leniently
+        await typed.handle("/" + "中" * 4096)
+        printed = out.buffer.getvalue().decode(out.encoding)
+        assert printed.count("\n\n") == 3
+        assert ("没有找到" if out.encoding == "utf-8" else "??") in printed
+
+
+class _Pipe:
+    """A pipe that says it is a terminal, to feed raw bytes through the console's reader."""
+
+    def __init__(self):
+        self.read_fd, self.write_fd = os.pipe()
+
+    def isatty(self):
+        return True
+
+    def fileno(self):
+        return self.read_fd
+
+
+async def test_raw_terminal_bytes_cut_mid_character_and_several_lines_at_once(app, write_post):
+    import asyncio
+
+    write_post("p.md", "Piped", slug="p")
+    await app.scan()
+    out = _ascii_out()
+    typed = ConsoleInput(ConsolePlatform(out, app.settings.zone), app.commands.run, "en")
+    pipe = _Pipe()
+    try:
+        assert typed.attach(pipe)  # type: ignore[arg-type]
+        cut = ("/search " + "中" * 2000).encode()[:4095]  # a tty's line buffer cuts a paste
+        os.write(pipe.write_fd, cut + b"\n/latest\n")
+        for _ in range(500):
+            if b"Piped" in out.buffer.getvalue():
+                break
+            await asyncio.sleep(0.01)
+        printed = out.buffer.getvalue().decode("ascii")
+        assert "Nothing found" in printed and "Piped" in printed
+    finally:
+        typed.detach(pipe)  # type: ignore[arg-type]
+        os.close(pipe.read_fd)
+        os.close(pipe.write_fd)
