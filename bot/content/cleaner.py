@@ -54,7 +54,7 @@ _INLINE = re.compile(
 )
 # `[text][ref]` reads as its text whether or not the definition is in view; an image reads as nothing.
 _REFERENCE_LINK = re.compile(r"(!?)\[([^\[\]\n]{1,300})\]\[[^\[\]\n]{0,100}\]")
-_JSX_EXPRESSION = re.compile(r"^\s*\{[^\n]{0,500}\}\s*$")
+_JSX_EXPRESSION = re.compile(r"\s*\{[\w.$]{1,200}\}\s*")  # an MDX line that only shows a variable
 
 
 def split_at_more(body: str) -> tuple[str, bool]:

@@ -198,6 +198,8 @@ def build_excerpt(body: str, *, lang: Lang, limit: int = 350, fast: bool = True)
     protector = _Protector(lang)
     # The marker characters are private-use code points; a post can't be allowed to forge them.
     body = strip_unsafe(body.replace(_OPEN, "").replace(_CLOSE, ""))
+    # A macro may be defined anywhere, even after the excerpt's end; learn them all first.
+    take_definitions(body, protector.macros)
     body, author_cut = split_at_more(body)
     if fast:
         prefix = take_prefix(body, protector.code_marker, PREFIX_FACTOR * limit, HARD_FACTOR * limit)

@@ -20,6 +20,8 @@ ENVIRONMENTS = (
 _OPENERS = re.compile(
     r"\\\$|\$\$|\$|\\\[|\\\(|\\begin\{(" + "|".join(re.escape(e) for e in ENVIRONMENTS) + r")\}"
 )
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
+_TEXT_MACRO = re.compile(r"\\(?:text|mbox|mathrm|textrm|operatorname)")
 MAX_INLINE = 1000  # a `$` with no partner this close (and on its line) is a dollar sign
 MAX_DISPLAY = 20_000
 
@@ -97,7 +99,10 @@ def _inline(text: str, start: int) -> Formula | None:
         after = text[close + 1] if close + 1 < len(text) else ""
         if after.isdigit() or (after.isascii() and after.isalpha()):
             return None
-        return Formula(start, close + 1, text[first:close], display=False)
+        source = text[first:close]
+        if _CJK.search(source) and not _TEXT_MACRO.search(source):
+            return None  # `$10. 扩散模型$`: prose between a price and a formula, not a formula
+        return Formula(start, close + 1, source, display=False)
 
 
 # --- per-post macros ---------------------------------------------------------------------------

@@ -103,3 +103,35 @@ def test_any_markdown_gives_a_bounded_single_line(body, limit):
     assert len(result) <= limit
     assert "\n" not in result
     assert "\ue000" not in result and "\ue001" not in result
+
+
+def test_a_fence_far_into_a_long_post_never_shows_its_code():
+    body = "\n\n".join(["段落内容，" * 10] * 6) + "\n\n```python\nsecret_code = 1\n```\n\n" + "后文。" * 50
+    for limit in (100, 350, 1000):
+        assert "secret_code" not in build_excerpt(body, lang="zh", limit=limit)
+    assert "[代码]" in build_excerpt(body, lang="zh", limit=1000)
+
+
+def test_the_authors_more_marker_ends_the_excerpt():
+    assert build_excerpt("Intro text.\n\n<!--more-->\n\nRest.", lang="en") == "Intro text...."
+    assert build_excerpt("Intro.\n\n{/* truncate */}\n\nRest.", lang="en") == "Intro...."
+    assert build_excerpt("Intro.\n<!-- truncate -->\nRest.", lang="en") == "Intro...."
+
+
+def test_cjk_adjacent_math_environments_and_macros_read_as_unicode():
+    body = (
+        "其中$\\alpha$为学习率，设$x_t$满足\n\n"
+        "$$\\newcommand{\\relu}{\\mathop{\\text{relu}}}$$\n\n"
+        "\\begin{equation}\\label{eq:a}\ny=\\relu(x)\n\\end{equation}\n\n价格是 $5 and $10。"
+    )
+    assert build_excerpt(body, lang="zh") == "其中α为学习率，设xₜ满足 y=relu(x) 价格是 $5 and $10。"
+
+
+def test_generator_syntax_is_not_prose():
+    body = (
+        "import Tabs from '@theme/Tabs';\n\n"
+        '{{< figure src="a.png" >}} Hello {{% notice %}}world{{% /notice %}}[^1] {% include x.html %}\n'
+        "{: .note}\n\n:::tip\n\nTip text.\n\n:::\n\n"
+        '!!! note "Title"\n    Indented body.\n\n[^1]: A footnote.'
+    )
+    assert build_excerpt(body, lang="en") == "Hello world Tip text. Indented body."
