@@ -92,9 +92,9 @@ class App:
             )
         return NO_LIMITS if name == "console" else TELEGRAM_LIMITS if name == "telegram" else DISCORD_LIMITS
 
-    async def scan(self, progress: Progress | None = None) -> ScanReport:
-        """Index posts/ now."""
-        return await self.indexer.scan(progress)
+    async def scan(self, progress: Progress | None = None, *, rederive: bool = False) -> ScanReport:
+        """Index posts/ now; `rederive` derives every stored post again from its file."""
+        return await self.indexer.scan(progress, rederive=rederive)
 
     async def announce(self) -> outbox.AnnounceReport:
         """Queue deliveries for new posts, edits for changed ones, deletes for removed ones."""

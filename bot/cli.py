@@ -17,6 +17,7 @@ from bot.content.models import LatestPage, Notice, Transmission
 from bot.content.render import discord as discord_render
 from bot.content.render import telegram as telegram_render
 from bot.content.render import text as text_render
+from bot.content.safe_text import safe_name
 from bot.logs import configure as configure_logging
 from bot.logs import secret_parts
 from bot.scheduler import parse_schedule
@@ -33,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     scan = commands.add_parser("scan", help="index posts/ now")
     scan.add_argument("--json", action="store_true", help="print the result as JSON")
+    reindex = commands.add_parser(
+        "reindex", help="derive every stored post again from its file (nothing is broadcast again)"
+    )
+    reindex.add_argument("--json", action="store_true", help="print the result as JSON")
     latest = commands.add_parser("latest", help="show a LATEST UPDATES page")
     latest.add_argument("--page", type=int, default=1, help="page number (default 1)")
     latest.add_argument("--json", action="store_true", help="print the page as JSON")
@@ -84,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level, secrets, as_json=settings.log_format == "json")
     handlers: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
         "scan": _scan,
+        "reindex": _scan,
         "latest": _latest,
         "preview": _preview,
         "run": _run,
@@ -126,7 +132,7 @@ def _print_json(value: Any) -> None:
 
 async def _scan(app: App, args: argparse.Namespace) -> int:
     progress = _progress_bar if sys.stderr.isatty() else None
-    report = await app.scan(progress)
+    report = await app.scan(progress, rederive=args.command == "reindex")
     if progress is not None:
         sys.stderr.write("\n")
     if args.json:
@@ -134,10 +140,11 @@ async def _scan(app: App, args: argparse.Namespace) -> int:
         return 0
     print(
         f"{report.indexed} posts indexed: {len(report.new)} new, {len(report.changed)} changed, "
-        f"{len(report.removed)} removed, {len(report.invalid)} invalid"
+        f"{len(report.removed)} removed, {len(report.invalid)} invalid, {len(report.skipped)} not posts"
+        + (" (every post derived again)" if report.rederived else "")
     )
     for path, error in report.invalid:
-        print(f"  {path}: {error}")
+        print(f"  {safe_name(path)}: {error}")
     return 0
 
 
