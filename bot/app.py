@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 LEADER_CHECK_SECONDS = 2.0
+SCAN_FAILURES_UNHEALTHY = 3
 
 
 @dataclass
@@ -54,6 +55,14 @@ class App:
     jobs: Jobs | None = None
     # The watcher, the interval job and the publish job may fire together; cycles take turns.
     _cycle: asyncio.Lock = field(default_factory=asyncio.Lock)
+    scan_failures: int = 0  # scans failed in a row (not files refused: the scan itself)
+    last_scan_error: str | None = None
+
+    def problems(self) -> list[str]:
+        """Return what /healthz should report beyond the database and the scheduler."""
+        if self.scan_failures >= SCAN_FAILURES_UNHEALTHY:
+            return [f"scan failing ({self.scan_failures} in a row): {self.last_scan_error}"]
+        return []
 
     async def close(self) -> None:
         """Stop the parser processes and release the database connections."""
@@ -117,7 +126,14 @@ class App:
 
     async def _tick(self) -> ScanReport:
         started = time.perf_counter()
-        report = await self.scan()
+        try:
+            report = await self.scan()
+        except Exception as exc:  # a database or disk failure: keep the bot up, say so in /healthz
+            self.scan_failures += 1
+            self.last_scan_error = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+            log.error("scan failed (%d in a row): %s", self.scan_failures, self.last_scan_error)
+            return ScanReport()
+        self.scan_failures, self.last_scan_error = 0, None
         metrics.SCAN_SECONDS.set(time.perf_counter() - started)
         metrics.LAST_SCAN.set(self.clock.now().timestamp())
         metrics.POSTS_INDEXED.set(report.indexed)
@@ -330,6 +346,7 @@ async def run(app: App, stop: asyncio.Event, out: TextIO | None = None, backfill
                 lambda: bool(app.jobs and app.jobs.scheduler.running),
                 settings.http_host,
                 settings.http_port,
+                problems=app.problems,
             )
             try:
                 await health.start()

@@ -28,8 +28,10 @@ class HealthServer:
         scheduler_running: Callable[[], bool],
         host: str = "0.0.0.0",
         port: int = 8080,
+        problems: Callable[[], list[str]] | None = None,
     ) -> None:
         self._sessions = sessions
+        self._problems = problems or list
         self._state = state
         self._scheduler_running = scheduler_running
         self._host, self.port = host, port
@@ -66,6 +68,7 @@ class HealthServer:
             problems.append("scheduler is not running")
         if state == "starting":
             problems.append("starting")
+        problems += self._problems()
         body = {"status": "ok" if not problems else "unhealthy", "role": state, "problems": problems}
         return web.json_response(body, status=503 if problems else 200)
 

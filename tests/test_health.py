@@ -64,3 +64,24 @@ async def test_metrics_expose_queue_depth_and_disabled_destinations(app, served,
     ]
     for name in names:
         assert f"# TYPE {name.removesuffix('_total')}" in text
+
+
+async def test_a_scan_that_keeps_failing_makes_healthz_say_so(app, write_post):
+    from sqlalchemy import text
+
+    write_post("a.md", "A")
+    async with app.engine.begin() as connection:
+        await connection.execute(text("DROP TABLE files_seen"))  # the store broke under the bot
+    server = HealthServer(app.sessions, lambda: "leader", lambda: True, "127.0.0.1", 0, problems=app.problems)
+    await server.start()
+    try:
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{server.port}") as http:
+            for _ in range(3):
+                report = await app.tick()  # the bot stays up: the failure is counted, not raised
+                assert report.indexed == 0
+            answer = await http.get("/healthz")
+            body = await answer.json()
+            assert answer.status == 503
+            assert body["problems"][0].startswith("scan failing (3 in a row): OperationalError")
+    finally:
+        await server.stop()
