@@ -115,6 +115,7 @@ class Indexer:
         self._stats: dict[int, int] | None = None
         self._errors: dict[str, str] = {}
         self._derived_with: str | None = None
+        self._walk_refused: dict[str, str] = {}  # refused before reading (names, symlinks)
 
     @property
     def defaults(self) -> PostDefaults:
@@ -190,7 +191,8 @@ class Indexer:
                     errors[item.path] = item.error
                 else:
                     errors.pop(item.path, None)
-        _sort_errors(report, errors, refused, before)
+        _sort_errors(report, errors, refused, before | self._walk_refused)
+        self._walk_refused = dict(refused)
         return report
 
     async def _stored_derivation(self) -> str | None:
@@ -464,7 +466,10 @@ def _sort_errors(
             report.invalid.append((path, error))
             if before.get(path) != error:
                 report.newly_invalid.append((path, error))
-    report.fixed = sorted(p for p, e in before.items() if not e.startswith(SKIPPED) and p not in errors)
+    walk_refused = dict(refused)
+    report.newly_invalid += [(p, e) for p, e in refused if before.get(p) != e]
+    gone = (p for p, e in before.items() if not e.startswith(SKIPPED) and p not in errors)
+    report.fixed = sorted(p for p in gone if p not in walk_refused)
     report.invalid = sorted(report.invalid + refused)
     report.skipped.sort()
     report.newly_invalid.sort()
