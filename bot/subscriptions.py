@@ -136,7 +136,7 @@ class Subscriptions:
             found = await destinations.find(session, chat.platform, chat.chat_id, chat.thread_id)
             if found is None or not found.active:
                 return _error("not_subscribed", chat.lang)
-            found.active, found.disabled_reason = False, UNSUBSCRIBED
+            await destinations.disable(session, found, UNSUBSCRIBED)
         return Notice(t("unsubscribed", chat.lang), chat.lang)
 
     async def settings(self, args: str, chat: Chat) -> View:

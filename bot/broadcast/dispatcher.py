@@ -272,6 +272,8 @@ class Dispatcher:
             if dest_id in self._busy or dest_id in taken:
                 waiting.append(row)  # one message at a time per chat keeps their order
                 continue
+            if kind in ("edit", "delete") and payload.get("chat_id"):
+                chat = str(payload["chat_id"])  # the chat the message is in (it may have moved since)
             group = dest_kind != "private"
             ready = self._pacer.earliest(chat, group, instant)
             if ready > instant:
@@ -390,7 +392,14 @@ class Dispatcher:
                 )
                 return Outcome(job.delivery_id, job.destination_id, "sent", sent_at=now())
             ids = await self.platform.send(job.target, view)
-            return Outcome(job.delivery_id, job.destination_id, "sent", message_ids=ids, sent_at=now())
+            return Outcome(
+                job.delivery_id,
+                job.destination_id,
+                "sent",
+                message_ids=ids,
+                sent_at=now(),
+                chat_id=job.target.chat_id,
+            )
         except SendError as exc:
             return self._failure(job, exc)
 
@@ -408,17 +417,23 @@ class Dispatcher:
         elif isinstance(exc, RetryLater) and job.attempts < self._settings.max_attempts:
             wait = backoff(job.attempts, self._settings.backoff_base, self._settings.backoff_cap, self._rng)
             when, status = now + timedelta(seconds=wait), "retry"
+        elif isinstance(exc, DestinationMoved) and job.kind in ("edit", "delete"):
+            # The message stays in the old chat, which the platform no longer lets us change.
+            status = "moved_away"
         elif isinstance(exc, DestinationMoved):
             when, status = now, "moved"
         elif isinstance(exc, DestinationGone):
             status = "gone"
         else:
             status = "failed"  # bad message, or transient failures past the attempt limit
+        error = exc.reason
+        if isinstance(exc, DestinationMoved) and status == "moved_away":
+            error = f"the message stays in chat {job.target.chat_id}, now {exc.new_chat_id}: it can't change"
         return Outcome(
             job.delivery_id,
             job.destination_id,
             status,
-            error=exc.reason,
+            error=error,
             next_attempt_at=when,
             new_chat_id=exc.new_chat_id if isinstance(exc, DestinationMoved) else None,
             rate_limited=isinstance(exc, RetryAfter),

@@ -160,12 +160,23 @@ async def announce_due(
     return AnnounceReport(len(fresh), len(due) - len(fresh), inserted, collapsed)
 
 
+def sent_messages(delivery: Delivery) -> dict[str, Any]:
+    """Return the payload of an edit or delete: the sent message ids and the chat they are in."""
+    payload: dict[str, Any] = {"message_ids": delivery.message_ids}
+    if delivery.sent_chat_id:
+        payload["chat_id"] = delivery.sent_chat_id
+    return payload
+
+
 async def queue_edits(session: AsyncSession, now: datetime, delete_removed: bool) -> tuple[int, int]:
     """Queue edits for sent posts whose transmission changed, and deletes for removed posts."""
+    # Only reachable destinations: a disabled one gets its edits when (if) it is enabled again,
+    # since its sent rows keep the old version until then.
     latest_sent = (
         select(Delivery, PostRow)
         .join(PostRow, PostRow.id == Delivery.post_id)
-        .where(Delivery.kind == "post", Delivery.status == "sent")
+        .join(Destination, Destination.id == Delivery.destination_id)
+        .where(Delivery.kind == "post", Delivery.status == "sent", Destination.active.is_(True))
         .where(Delivery.post_version < PostRow.version)
     )
     edits: list[dict[str, Any]] = []
@@ -173,7 +184,7 @@ async def queue_edits(session: AsyncSession, now: datetime, delete_removed: bool
     for delivery, post in (await session.execute(latest_sent)).all():
         # Point the sent row at the new version, so the next change is measured from it.
         delivery.post_version = post.version
-        ids = {"message_ids": delivery.message_ids}
+        ids = sent_messages(delivery)
         edits.append(
             row(
                 delivery.destination_id,
@@ -188,11 +199,13 @@ async def queue_edits(session: AsyncSession, now: datetime, delete_removed: bool
         removed = (
             select(Delivery, PostRow)
             .join(PostRow, PostRow.id == Delivery.post_id)
+            .join(Destination, Destination.id == Delivery.destination_id)
             .where(Delivery.kind == "post", Delivery.status == "sent", PostRow.state == "removed")
+            .where(Destination.active.is_(True))
         )
         for delivery, post in (await session.execute(removed)).all():
             delivery.status = "deleted"
-            ids = {"message_ids": delivery.message_ids}
+            ids = sent_messages(delivery)
             key = post_key(post.id, delivery.destination_id, "delete", post.version)
             deletes.append(row(delivery.destination_id, "delete", key, now, post, ids))
     return await insert_new(session, edits), await insert_new(session, deletes)

@@ -10,13 +10,17 @@ from typing import Any
 from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.store.destinations import move_chat
-from bot.store.models import DELIVERIES, Delivery, Destination
+from bot.store.destinations import move_chat, settle_pending
+from bot.store.models import DELIVERIES, Destination
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What happened to one delivery: sent, retry, failed, gone (disable), moved (new chat id)."""
+    """What happened to one delivery: sent, retry, failed, gone (disable), moved (new chat id).
+
+    moved_away: the chat has a new id, but the row was about a message left in the old chat
+    (an edit or a delete): the destination moves and the row fails, as it cannot follow.
+    """
 
     delivery_id: int
     destination_id: int
@@ -27,6 +31,7 @@ class Outcome:
     next_attempt_at: datetime | None = None
     new_chat_id: str | None = None
     rate_limited: bool = False
+    chat_id: str | None = None  # where a sent message is: its later edits and deletes go there
 
 
 class Recorder:
@@ -77,6 +82,7 @@ async def apply(session: AsyncSession, outcomes: list[Outcome]) -> None:
             "id": o.delivery_id,
             "status": "sent",
             "message_ids": o.message_ids or [],
+            "sent_chat_id": o.chat_id,
             "sent_at": o.sent_at,
             "last_error": None,
         }
@@ -101,7 +107,7 @@ async def apply(session: AsyncSession, outcomes: list[Outcome]) -> None:
     failed = [
         {"id": o.delivery_id, "status": "failed", "last_error": o.error}
         for o in outcomes
-        if o.status in ("failed", "gone")
+        if o.status in ("failed", "gone", "moved_away")
     ]
     for rows in (sent, done, retry, failed):
         if rows:
@@ -114,7 +120,7 @@ async def apply(session: AsyncSession, outcomes: list[Outcome]) -> None:
     for outcome in outcomes:
         if outcome.status == "gone":
             await _disable(session, outcome)
-        elif outcome.status == "moved" and outcome.new_chat_id is not None:
+        elif outcome.status in ("moved", "moved_away") and outcome.new_chat_id is not None:
             await _move(session, outcome.destination_id, outcome.new_chat_id, outcome.error)
 
 
@@ -124,12 +130,9 @@ async def _disable(session: AsyncSession, outcome: Outcome) -> None:
         .where(Destination.id == outcome.destination_id)
         .values(active=False, disabled_reason=outcome.error)
     )
-    # Nothing more goes there: the other queued rows fail with the same reason.
-    await session.execute(
-        update(Delivery)
-        .where(Delivery.destination_id == outcome.destination_id, Delivery.status == "pending")
-        .values(status="failed", last_error=f"destination disabled: {outcome.error}")
-    )
+    # Nothing more goes there: the other queued rows are cancelled with the same reason.
+    reason = f"destination disabled: {outcome.error}"
+    await settle_pending(session, Destination.id == outcome.destination_id, reason)
 
 
 async def _move(session: AsyncSession, destination_id: int, new_chat_id: str, reason: str | None) -> None:

@@ -8,10 +8,12 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.store.models import Delivery, Destination
 
 PLATFORMS = ("telegram", "discord", "console")
+CANCELLED = "cancelled"  # a queued delivery whose destination was disabled before it went
 KINDS = ("private", "group", "channel", "thread")
 
 
@@ -78,6 +80,29 @@ async def listing(session: AsyncSession) -> Sequence[Destination]:
     return (await session.execute(query)).scalars().all()
 
 
+async def settle_pending(session: AsyncSession, where: ColumnElement[bool], reason: str) -> int:
+    """Cancel the queued deliveries of disabled destinations (`where` picks the destinations).
+
+    Nothing goes to a disabled destination, so its rows would otherwise stay pending for ever and
+    the queue would never drain.
+    """
+    chosen = select(Destination.id).where(where).scalar_subquery()
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.destination_id.in_(chosen), Delivery.status == "pending")
+        .values(status=CANCELLED, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def disable(session: AsyncSession, destination: Destination, reason: str) -> None:
+    """Turn a destination off with `reason` and cancel what was queued for it."""
+    destination.active, destination.disabled_reason = False, reason
+    await session.flush()
+    await settle_pending(session, Destination.id == destination.id, f"destination disabled: {reason}")
+
+
 async def move_chat(
     session: AsyncSession, destination: Destination, new_chat_id: str, reason: str | None
 ) -> None:
@@ -85,12 +110,7 @@ async def move_chat(
     clash = await find(session, destination.platform, new_chat_id, destination.thread_id)
     if clash is not None and clash.id != destination.id:
         # The new chat is subscribed already: keep that one, retire this one and its queue.
-        destination.active, destination.disabled_reason = False, f"moved to {new_chat_id} ({reason})"
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.destination_id == destination.id, Delivery.status == "pending")
-            .values(status="failed", last_error=f"chat moved to {new_chat_id}, subscribed there already")
-        )
+        await disable(session, destination, f"moved to {new_chat_id} ({reason}), subscribed there already")
         return
     destination.chat_id = new_chat_id
 
@@ -124,7 +144,7 @@ async def deactivate(session: AsyncSession, platform: str, chat_id: str, reason:
         Destination.platform == platform, Destination.chat_id == chat_id, Destination.active.is_(True)
     )
     disabled = 0
-    for destination in (await session.execute(query)).scalars():
-        destination.active, destination.disabled_reason = False, reason
+    for destination in (await session.execute(query)).scalars().all():
+        await disable(session, destination, reason)
         disabled += 1
     return disabled

@@ -137,6 +137,8 @@ class Destination(Base):
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     last_digest_at: Mapped[datetime | None]
+    # The due-time index of digests: when this destination's schedule next fires (UTC).
+    next_digest_at: Mapped[datetime | None] = mapped_column(index=True)
 
     __table_args__ = (UniqueConstraint("platform", "chat_id", "thread_id", name="uq_destinations_target"),)
 
@@ -158,6 +160,8 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     message_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The chat the messages went to: a group that became a supergroup keeps its old messages.
+    sent_chat_id: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]

@@ -279,3 +279,75 @@ async def test_backfill_sends_the_newest_once(app, clock, tg, write_post):
         await app.drain()
         clock.advance(seconds=2)
     assert [s.view.slug for s in tg.sent] == ["old1", "old2"]
+
+
+async def test_an_edit_goes_to_the_chat_the_message_is_in_after_a_migration(app, clock, tg, write_post):
+    from bot.store.destinations import move_all
+
+    await add(app, clock, "-5")
+    await publish(app, write_post, "p", title="Old")
+    await app.drain()
+    [sent_row] = await deliveries(app)
+    assert sent_row.sent_chat_id == "-5"
+    async with app.sessions.begin() as session:
+        await move_all(session, "telegram", "-5", "-1005")  # the group became a supergroup
+    clock.advance(seconds=5)
+    await publish(app, write_post, "p", title="New")
+    await app.drain()
+    [(chat, ids, view)] = tg.edits
+    assert (chat, ids) == ("-5", [tg.sent[0].message_id])
+    assert isinstance(view, Transmission) and view.title == "New" and view.edited
+
+
+async def test_an_edit_left_in_a_migrated_chat_fails_once_with_a_reason(app, clock, tg, write_post):
+    await add(app, clock, "-5")
+    await publish(app, write_post, "p", title="Old")
+    await app.drain()
+    tg.fail("-5", DestinationMoved("-1005"))  # the old group: Telegram refuses the edit there
+    clock.advance(seconds=5)
+    await publish(app, write_post, "p", title="New")
+    await app.drain()
+    clock.advance(seconds=5)
+    await app.drain()
+    edit = next(r for r in await deliveries(app) if r.kind == "edit")
+    assert edit.status == "failed" and "stays in chat -5, now -1005" in edit.last_error
+    assert tg.attempts == 2 and tg.edits == []  # tried once, in the old chat, never looping
+    assert (await destination(app, "-1005")).active  # later posts go to the supergroup
+
+
+async def test_disabled_destinations_get_no_edits_and_their_queue_settles(app, clock, tg, write_post):
+    from bot.store.destinations import deactivate, reactivate
+
+    await add(app, clock, "1", "2")
+    await publish(app, write_post, "p", title="Old")
+    await app.drain()
+    async with app.sessions.begin() as session:
+        await deactivate(session, "telegram", "2", "bot was removed or blocked (kicked)")
+    clock.advance(seconds=5)
+    await publish(app, write_post, "p", title="New")
+    edits = [r for r in await deliveries(app) if r.kind == "edit"]
+    assert [(await destination(app, "1")).id] == [r.destination_id for r in edits]
+    await app.drain()
+    assert "pending" not in {r.status for r in await deliveries(app)}  # the queue drained
+    assert [chat for chat, _, _ in tg.edits] == ["1"]
+    async with app.sessions.begin() as session:
+        await reactivate(session, "telegram", "2", keep_off="unsubscribed")
+    clock.advance(seconds=5)
+    await app.tick()
+    await app.drain()
+    assert sorted(chat for chat, _, _ in tg.edits) == ["1", "2"]  # back: it gets the edit then
+
+
+async def test_disabling_a_destination_cancels_what_was_queued_for_it(app, clock, tg, write_post):
+    from bot.commands import Chat
+
+    await add(app, clock, "7", "8")
+    tg.fail("8", RetryLater("502"))
+    await publish(app, write_post, "p")
+    await app.drain()
+    reply = await app.commands.run("/unsubscribe", Chat("telegram", "8", is_admin=True, lang="en"))
+    assert not reply.is_error
+    rows = {r.destination_id: r for r in await deliveries(app)}
+    cancelled = rows[(await destination(app, "8")).id]
+    assert cancelled.status == "cancelled" and cancelled.last_error == "destination disabled: unsubscribed"
+    assert rows[(await destination(app, "7")).id].status == "sent"

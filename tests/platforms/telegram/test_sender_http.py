@@ -99,3 +99,33 @@ async def test_cover_image_goes_as_photo_and_edits_change_the_caption(live, post
     [edited] = server.messages[77]
     assert "Second body." in edited.text and edited.edit_date is not None
     assert any(r.method.lower() == "editmessagecaption" for r in server.requests)
+
+
+async def test_after_a_group_became_a_supergroup_edits_go_where_each_message_is(live, posts_dir):
+    app, server = live
+    await add(app, "-7")
+    app.settings.broadcast_max_age = 10**9
+    (posts_dir / "old.md").write_text(post_text("Old", "2026-11-21", "Before.", slug="old"))
+    await app.tick()
+    await until_settled(app, "telegram")
+    server.migrate(-7, -1007)
+    (posts_dir / "new.md").write_text(post_text("New", "2026-11-22", "After.", slug="new"))
+    await app.tick()
+    await until_settled(app, "telegram")
+    assert [m.text.splitlines()[1] for m in server.messages[-1007]] == ["New"]
+    for slug, title, date in (("old", "Old", "2026-11-21"), ("new", "New", "2026-11-22")):
+        (posts_dir / f"{slug}.md").write_text(post_text(title, date, "Changed.", slug=slug))
+    await app.tick()
+    await until_settled(app, "telegram")
+    edits = [r for r in server.requests if r.method.lower() == "editmessagetext"]
+    # Each edit goes to the chat its message is in: "New" in the supergroup, "Old" in the old group,
+    # which Telegram refuses (it was upgraded), so that edit fails once with the reason.
+    assert sorted((str(r.params["chat_id"]), r.status) for r in edits) == [("-1007", 200), ("-7", 400)]
+    [moved] = server.messages[-1007]
+    assert "Changed." in moved.text and "· edited" in moved.text  # an English post
+    async with app.sessions() as session:
+        from bot.store.models import Delivery
+
+        rows = (await session.execute(select(Delivery).where(Delivery.kind == "edit"))).scalars().all()
+    assert sorted(r.status for r in rows) == ["failed", "sent"]
+    assert any("stays in chat -7, now -1007" in (r.last_error or "") for r in rows)
