@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from bot.content.safe_text import one_line
@@ -32,10 +33,12 @@ URL_KEYS = ("url", "permalink")
 
 MIN_YEAR, MAX_YEAR = 1900, 2200  # outside this a date is a typo, and near year 1/9999 arithmetic overflows
 _MAX_DATE_TEXT = 64
+# ISO 8601 and what generators accept around it: `2014-6-6 2:00`, `2021/03/04 10:20:30`,
+# `2015-08-29 12:00:00 +0800`, `…T08:47:11.000Z`, `… UTC`.
 _DATE = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
     r"(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?"
-    r"[ \t]*(Z|[+-]\d{2}:?\d{2})?",
+    r"[ \t]*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?",
     re.IGNORECASE,
 )
 _TRUE = frozenset({"yes", "true", "1", "on"})
@@ -162,6 +165,11 @@ def _parse_date_text(value: str) -> datetime:
         raise FieldError(f"bad date {shown}: too long")
     match = _DATE.fullmatch(text)
     if match is None:
+        try:
+            # RSS-style dates (`Sat, 29 Aug 2015 12:00:00 +0800`) turn up in imported posts.
+            return parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            pass
         raise FieldError(f"bad date {shown}: use a date like 2026-05-01 or 2026-05-01 09:30")
     year, month, day, hour, minute, second, fraction, offset = match.groups()
     if not MIN_YEAR <= int(year) <= MAX_YEAR:
@@ -174,7 +182,7 @@ def _parse_date_text(value: str) -> datetime:
     except ValueError as exc:
         raise FieldError(f"bad date {shown}: {exc}") from None
     if offset:
-        iso = "+00:00" if offset.upper() == "Z" else offset
+        iso = "+00:00" if offset.upper() in ("Z", "UTC", "GMT") else offset
         sign = -1 if iso[0] == "-" else 1
         digits = iso[1:].replace(":", "")
         hours, minutes = int(digits[:2]), int(digits[2:])

@@ -34,6 +34,8 @@ PAGE_LAYOUTS = frozenset(
 INDEX_STEMS = frozenset({"index", "_index", "readme"})
 POST_SUFFIXES = (".md", ".markdown", ".mdx")
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:-|$)")
+# Hugo's translations by file name: `index.en.md`, `post.zh-cn.md`.
+_LANGUAGE_SUFFIX = re.compile(r"\.([a-z]{2}(?:[-_][a-z]{2,4})?)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,7 @@ class Placement:
     bundle: bool  # `post/<name>/index.md`: the folder is the post
     in_area: bool
     in_drafts: bool
+    language: str = ""  # a translation's language code from the file name (`index.en.md`)
 
 
 def place(path: str) -> Placement:
@@ -60,12 +63,16 @@ def place(path: str) -> Placement:
             stem = file_name[: -len(suffix)]
             break
     lowered = [f.lower() for f in folders]
+    translation = _LANGUAGE_SUFFIX.search(stem)
+    if translation is not None:
+        stem = stem[: translation.start()]
     bundle = stem.lower() in ("index", "readme") and bool(folders) and lowered[-1] not in AREA_NAMES
     own = folders[-1] if bundle else stem
     name_date, name = _split_date(own)
     return Placement(
         folders=folders,
         stem=stem,
+        language=translation.group(1).lower() if translation else "",
         name=name or own,
         name_date=name_date,
         bundle=bundle,

@@ -108,7 +108,7 @@ def _parse(raw: bytes, path: str, defaults: PostDefaults, modified: datetime | N
     front = read_front_matter(decode_post_bytes(raw, defaults.max_bytes))
     meta, body = front.meta, front.body
     where = placement.place(path)
-    slug = _slug_text(meta, where.name)
+    slug = _slug_text(meta, where)
     forced = _forced(path, defaults)
     if forced is False:
         raise NotAPostError("excluded by POSTS_EXCLUDE")
@@ -184,12 +184,14 @@ def _has_update(meta: Mapping[str, Any]) -> bool:
     return isinstance(date, Mapping) and "updated" in date
 
 
-def _slug_text(meta: Mapping[str, Any], name: str) -> str:
+def _slug_text(meta: Mapping[str, Any], where: placement.Placement) -> str:
     given = fields.text_field(meta, "slug")
-    slug = unicodedata.normalize("NFC", given or name).strip()
+    slug = unicodedata.normalize("NFC", given or where.name).strip()
     if given is None:
-        return re.sub(r"\s+", "-", slug.lower())
-    return slug.strip("/")
+        slug = re.sub(r"\s+", "-", slug.lower())
+    slug = slug.strip("/")
+    # Translations share a name (`index.en.md`, `index.zh.md`); each is a post of its own.
+    return f"{slug}-{where.language}" if where.language and slug else slug
 
 
 def _check_slug(slug: str) -> None:

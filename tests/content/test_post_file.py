@@ -138,3 +138,53 @@ def test_fixed_offset_yaml_datetime():
     post = parse("---\ndate: 2026-01-01 08:00:00 +08:00\n---\nx\n")
     assert post.published_at == datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
     assert UTC == UTC
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2014-6-6 2:00", datetime(2014, 6, 6, 2, 0, tzinfo=UTC)),
+        ("2021/03/04 10:20:30", datetime(2021, 3, 4, 10, 20, 30, tzinfo=UTC)),
+        ("2015-08-29 12:00:00 +0800", datetime(2015, 8, 29, 4, 0, tzinfo=UTC)),
+        ("2017-10-16 17:17:22 UTC", datetime(2017, 10, 16, 17, 17, 22, tzinfo=UTC)),
+        ("2019-03-26T08:47:11.000Z", datetime(2019, 3, 26, 8, 47, 11, tzinfo=UTC)),
+        ("Sat, 29 Aug 2015 12:00:00 +0800", datetime(2015, 8, 29, 4, 0, tzinfo=UTC)),
+    ],
+)
+def test_dates_as_generators_accept_them(value, expected):
+    assert parse(f"---\ndate: '{value}'\n---\nx\n").published_at == expected
+
+
+def test_toml_json_and_header_front_matter():
+    toml = parse('+++\ntitle = "T"\ndate = 2024-05-01T10:00:00+02:00\ncategories = ["A", "B"]\n+++\nx\n')
+    assert (toml.title, toml.category, toml.published_at.hour) == ("T", "A", 8)
+    json_post = parse('{\n  "title": "J",\n  "date": "2024-05-01",\n  "tags": ["a"]\n}\n\nBody.\n')
+    assert (json_post.title, json_post.tags, json_post.excerpt) == ("J", ("a",), "Body.")
+    pelican = parse("Title: P\nDate: 2010-12-03 10:20\nCategory: Python Tips\nTags: a, b\n\nBody.\n")
+    assert (pelican.title, pelican.category, pelican.tags, pelican.excerpt) == (
+        "P",
+        "Python Tips",
+        ("a", "b"),
+        "Body.",
+    )
+    with pytest.raises(PostError, match="no date"):
+        parse("Note: this is prose\n\nDate: not a header\n", "n.md")
+
+
+def test_translations_by_file_name_are_posts_of_their_own():
+    english = parse("---\ndate: 2024-01-01\n---\nx\n", "posts/trip/index.en.md")
+    chinese = parse("---\ndate: 2024-01-01\n---\nx\n", "posts/trip/index.zh-cn.md")
+    assert (english.slug, chinese.slug) == ("trip-en", "trip-zh-cn")
+
+
+def test_categories_in_every_shape():
+    def category(front: str, path: str = "p.md") -> str:
+        return parse(f"---\ndate: 2024-01-01\n{front}\n---\nBody text.\n", path).category
+
+    assert category("categories: [[Diary, PlayStation], [Games]]") == "Diary"
+    assert category("categories: [A, B]") == "A"
+    assert category("categories: A, B") == "A"
+    assert category("categories: machine learning") == "machine learning"
+    assert category("categories: machine learning", "_posts/2024-01-01-p.md") == "machine"
+    assert category("category: [a, b]") == "a"
+    assert category("") == "Uncategorized"
