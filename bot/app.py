@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import metrics
+from bot import digests, metrics
 from bot.broadcast import outbox
 from bot.broadcast.dispatcher import Dispatcher, EngineSettings
 from bot.broadcast.pacing import DISCORD_LIMITS, NO_LIMITS, TELEGRAM_LIMITS, Limits, Pacer, Window
@@ -28,7 +28,7 @@ from bot.index.indexer import Indexer, Progress, ScanReport
 from bot.index.parser_pool import ParserPool, PoolLimits, default_workers
 from bot.leadership import Leader, leader_for, wait_for_leadership
 from bot.platforms.console.platform import CONSOLE_CHAT_ID, ConsoleInput, ConsolePlatform
-from bot.scheduler import Jobs, last_fire, parse_schedule
+from bot.scheduler import Jobs
 from bot.settings import Settings
 from bot.store.database import create_engine, session_factory, upgrade
 from bot.store.models import Destination, PostRow
@@ -164,40 +164,25 @@ class App:
             return (await session.execute(query)).scalar()
 
     async def check_digests(self) -> int:
-        """Queue a digest for every digest destination whose schedule fired since its last one."""
-        now = self.clock.now()
-        queued = 0
+        """Queue the digests that are due (one indexed query, see bot.digests)."""
         async with self.sessions.begin() as session:
-            query = select(Destination).where(Destination.active.is_(True), Destination.mode == "digest")
-            for destination in (await session.execute(query)).scalars():
-                try:
-                    trigger = parse_schedule(destination.digest_cron or "", destination.digest_tz or "UTC")
-                except ValueError:
-                    continue
-                fired = last_fire(trigger, destination.last_digest_at or destination.created_at, now)
-                if fired is not None:
-                    queued += await outbox.queue_digest(
-                        session, destination, fired, now, self.settings.page_size
-                    )
+            queued = await digests.queue_due(session, self.clock.now(), self.settings.page_size)
         if queued:
             for dispatcher in self.dispatchers.values():
                 dispatcher.wake()
         return queued
 
     async def plan_digests(self) -> None:
-        """Keep one cron job per digest destination, so digests go out on time between scans."""
+        """Keep one job that wakes when the earliest digest is due, so digests go out on time."""
         if self.jobs is None:
             return
         async with self.sessions() as session:
-            query = select(Destination).where(Destination.active.is_(True), Destination.mode == "digest")
-            wanted = {}
-            for destination in (await session.execute(query)).scalars():
-                try:
-                    trigger = parse_schedule(destination.digest_cron or "", destination.digest_tz or "UTC")
-                except ValueError:
-                    continue
-                wanted[f"digest:{destination.id}"] = trigger
-        self.jobs.sync_digests(wanted, self.check_digests)
+            moment = await digests.next_due(session)
+        self.jobs.digest_at(moment, self._digest_job)
+
+    async def _digest_job(self) -> None:
+        await self.check_digests()
+        await self.plan_digests()
 
     def wake(self) -> None:
         """Tell every dispatcher that new deliveries are queued."""

@@ -145,18 +145,22 @@ class Jobs:
             misfire_grace_time=None,
         )
 
-    def sync_digests(self, wanted: dict[str, CronTrigger], check: Callable[[], Awaitable[object]]) -> None:
-        """Make the digest jobs match `wanted` (job id → trigger); each fire runs `check`."""
-        current = {job.id for job in self.scheduler.get_jobs() if job.id.startswith("digest:")}
-        for job_id in current - set(wanted):
-            self.scheduler.remove_job(job_id)
-        for job_id, trigger in wanted.items():
-            existing = self.scheduler.get_job(job_id)
-            if existing is not None and str(existing.trigger) == str(trigger):
-                continue
-            self.scheduler.add_job(
-                check, trigger, id=job_id, replace_existing=True, misfire_grace_time=None, coalesce=True
-            )
+    def digest_at(self, moment: datetime | None, check: Callable[[], Awaitable[object]]) -> None:
+        """Run `check` when the earliest digest is due (one job, whatever the number of digests)."""
+        if moment is None:
+            if self.scheduler.get_job("digest"):
+                self.scheduler.remove_job("digest")
+            return
+        existing = self.scheduler.get_job("digest")
+        if existing is not None and existing.next_run_time == moment:
+            return
+        self.scheduler.add_job(
+            check,
+            DateTrigger(run_date=moment),
+            id="digest",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
 
     def watch(self, folder: Path) -> None:
         """Trigger a cycle within about a second of a change under `folder`."""

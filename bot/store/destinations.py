@@ -70,6 +70,7 @@ async def subscribe(session: AsyncSession, wish: Subscription, now: datetime) ->
     destination.active, destination.disabled_reason = True, None
     if wish.digest_cron and destination.last_digest_at is None:
         destination.last_digest_at = now  # a new digest covers posts from now on
+    destination.next_digest_at = None  # planned afresh from the (maybe changed) schedule
     await session.flush()
     return destination, created
 
