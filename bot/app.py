@@ -73,12 +73,17 @@ class App:
         """Bring the database schema up to date."""
         await upgrade(self.engine)
 
-    def add_platform(self, platform: Platform, limits: Limits | None = None) -> Dispatcher:
-        """Register a platform adapter and the dispatcher that paces its sends."""
+    def add_platform(
+        self, platform: Platform, limits: Limits | None = None, pacer: Pacer | None = None
+    ) -> Dispatcher:
+        """Register a platform adapter and the dispatcher that paces its sends.
+
+        Pass the `pacer` its command replies use, so replies and transmissions share the limits.
+        """
         dispatcher = Dispatcher(
             self.sessions,
             platform,
-            Pacer(limits or self.limits_for(platform.name)),
+            pacer or Pacer(limits or self.limits_for(platform.name)),
             self.clock,
             EngineSettings(concurrency=self.settings.send_concurrency, lang=self.settings.language),
         )
@@ -127,7 +132,7 @@ class App:
     async def _tick(self) -> ScanReport:
         started = time.perf_counter()
         try:
-            report = await self.scan()
+            report = await self.scan(self.commands.index.progress)
         except Exception as exc:  # a database or disk failure: keep the bot up, say so in /healthz
             self.scan_failures += 1
             self.last_scan_error = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
@@ -281,12 +286,14 @@ async def _open_platforms(app: App, stack: AsyncExitStack, out: TextIO) -> Conso
             wake=app.wake,
             base_url=settings.telegram_base_url,
             webhook_url=settings.telegram_webhook_url,
+            webhook_host=settings.telegram_webhook_host,
             webhook_port=settings.telegram_webhook_port,
             webhook_secret=secret.get_secret_value() if secret else None,
+            pacer=Pacer(app.limits_for("telegram")),
         )
         await telegram.start()
         stack.push_async_callback(telegram.stop)
-        app.add_platform(telegram.sender)
+        app.add_platform(telegram.sender, pacer=telegram.pacer)
     if settings.discord_bot_token is not None:
         discord = discord_platform(app)
         await discord.start()

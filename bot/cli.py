@@ -86,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if token is not None
         for part in secret_parts(token.get_secret_value())
     ]
+    if settings.telegram_webhook_secret is not None:
+        secrets.append(settings.telegram_webhook_secret.get_secret_value())
     configure_logging(settings.log_level, secrets, as_json=settings.log_format == "json")
     handlers: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
         "scan": _scan,

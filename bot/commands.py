@@ -10,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.content.i18n import t
 from bot.content.models import CategoryList, Lang, LatestPage, Notice, SearchResults, View
+from bot.index.indexer import FIRST_SCAN_KEY
 from bot.store import posts
+from bot.store.models import MetaValue
 from bot.subscriptions import Chat, Subscriptions
 
-__all__ = ["COMMANDS", "Chat", "CommandSpec", "Commands"]
+__all__ = ["COMMANDS", "Chat", "CommandSpec", "Commands", "IndexProgress"]
 
 MAX_SEARCH_RESULTS = 5
 MAX_SEARCH_WORDS = 8
@@ -56,6 +58,22 @@ COMMANDS: tuple[CommandSpec, ...] = (
 )
 
 
+class IndexProgress:
+    """Whether the store was ever fully indexed, and how far the first index has got.
+
+    Until the first index finishes, the store holds nothing (or a part): the read commands say
+    "indexing, N so far" rather than "no posts yet".
+    """
+
+    def __init__(self) -> None:
+        self.ready = False
+        self.read = 0
+
+    def progress(self, done: int, total: int) -> None:
+        """Count files read (the indexer's progress callback)."""
+        self.read = max(self.read, done)
+
+
 class Commands:
     """Answer the shared commands from the store."""
 
@@ -64,6 +82,7 @@ class Commands:
         self._clock = clock
         self._page_size = page_size
         self.subscriptions = Subscriptions(sessions, clock)
+        self.index = IndexProgress()
         self._readers: dict[str, Callable[[str, Lang], Awaitable[View]]] = {
             "latest": self.latest,
             "post": self.post,
@@ -88,10 +107,22 @@ class Commands:
         name, _, args = text[1:].replace("\n", " ").partition(" ")
         name = name.split("@", 1)[0].lower()  # Telegram appends @botname in groups
         if name in self._readers:
+            if name != "help" and (indexing := await self.indexing(chat.lang)) is not None:
+                return indexing
             return await self._readers[name](args.strip(), chat.lang)
         if name in self._managers:
             return await self._managers[name](args.strip(), chat)
         return Notice(t("unknown_command", chat.lang, command=name[:32]), chat.lang, is_error=True)
+
+    async def indexing(self, lang: Lang) -> Notice | None:
+        """Return "indexing, N so far" until the store has been indexed once; then None."""
+        if self.index.ready:
+            return None
+        async with self._sessions() as session:
+            self.index.ready = await session.get(MetaValue, FIRST_SCAN_KEY) is not None
+        if self.index.ready:
+            return None
+        return Notice(t("indexing", lang, count=self.index.read), lang)
 
     async def latest(self, args: str, lang: Lang) -> View:
         """Show a LATEST UPDATES page; the argument is the page number (default 1)."""
@@ -101,6 +132,8 @@ class Commands:
 
     async def latest_page(self, page: int, lang: Lang) -> View:
         """Return page `page` of the latest updates, or a notice when it does not exist."""
+        if (indexing := await self.indexing(lang)) is not None:
+            return indexing
         now = self._clock.now()
         async with self._sessions() as session:
             total = await posts.count_published(session, now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import tzinfo
 from pathlib import Path
 from typing import Literal
@@ -44,7 +45,7 @@ class Settings(BaseSettings):
     parser_memory_mb: int = Field(1024, ge=128)
     broadcast_max_age: float = Field(3 * 86400, ge=0)
     http_port: int = Field(8080, ge=0, le=65535)
-    http_host: str = "0.0.0.0"
+    http_host: str = "127.0.0.1"  # the image sets 0.0.0.0
     log_format: Literal["text", "json"] = "text"
     collapse_after: int = Field(5, ge=1)
     delete_removed: bool = False
@@ -59,6 +60,7 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_base_url: str | None = None
     telegram_webhook_url: str | None = None
+    telegram_webhook_host: str = "127.0.0.1"
     telegram_webhook_port: int = Field(8443, ge=1, le=65535)
     telegram_webhook_secret: SecretStr | None = None
     bot_admins: str = ""
@@ -123,6 +125,14 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         # `.env.example` lists TELEGRAM_BOT_TOKEN= with no value: that means "no token".
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram accepts 1-256 of A-Z, a-z, 0-9, _ and -; a short one could be guessed.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET takes 16-256 letters, digits, _ and -")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

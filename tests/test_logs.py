@@ -43,3 +43,29 @@ def test_json_lines_are_single_line_json_and_redacted():
     assert "\n" not in line and "AAE-secret-part" not in line
     event = json.loads(line)
     assert event["level"] == "INFO" and event["logger"] == "httpx" and "ValueError" in event["exception"]
+
+
+def test_redaction_ignores_case():
+    # PTB lowercases some error messages that echo the request URL, token included.
+    token = "123456:AAE-Secret-Part"
+    formatter = RedactingFormatter(secret_parts(token))
+    line = formatter.format(record("error: %s", f"https://api.telegram.org/bot{token.lower()}/getme"))
+    assert "aae-secret-part" not in line.lower()
+    assert "bot***/getme" in line
+    assert "***" in formatter.format(record("AAE-SECRET-PART"))
+
+
+def test_secrets_added_after_configure_are_redacted(capsys):
+    from bot.logs import configure, redact
+
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    try:
+        configure("INFO", ["first-secret-value"])
+        redact("generated-Webhook-Secret")
+        logging.getLogger("t").warning("a first-secret-value b GENERATED-webhook-secret c")
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    err = capsys.readouterr().err
+    assert "a *** b *** c" in err

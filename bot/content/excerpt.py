@@ -27,6 +27,9 @@ _OPEN, _CLOSE = "\ue000", "\ue001"
 _TOKEN = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
 _CODE_SPAN = re.compile(r"(`+)(?!`)([^`]{1,2000}?|.{1,2000}?)(?<!`)\1(?!`)", re.DOTALL)
 # A numeric reference with this many digits is no character, and html.unescape raises on it.
+_MARKUP_LIKE = re.compile(
+    r"</?[A-Za-z][^<>]*>|\{[{%/:]|[}%]\}|\*/\}|\$[^$]+\$|\\[A-Za-z]{2,}|<!--|\]\(|^:::|^!!!"
+)
 _HUGE_ENTITY = re.compile(r"&#[xX]?[0-9A-Fa-f]{8,};?")
 _MATH_LABELS = re.compile(r"\\(?:label|tag\*?)\s*\{[^{}]{0,200}\}|\\(?:nonumber|notag)\b")
 PREFIX_FACTOR = 4  # render up to a paragraph break this many excerpts in ...
@@ -131,7 +134,7 @@ class _Protector:
     def spans(self, text: str) -> str:
         """Swap code spans, escaped dollars and formulas for markers."""
         if "`" in text:
-            text = _CODE_SPAN.sub(lambda m: self.marker(" ".join(m.group(2).split())), text)
+            text = _CODE_SPAN.sub(self._code_span, text)
         text = text.replace("\\$", self.marker("$"))
         out: list[str] = []
         position = 0
@@ -144,6 +147,14 @@ class _Protector:
             position = formula.end
         out.append(text[position:])
         return "".join(out)
+
+    def _code_span(self, match: re.Match[str]) -> str:
+        code = " ".join(match.group(2).split())
+        # Inline code that is itself markup (`<div>`, `{{ site.url }}`, `$x$`) would read as a leak
+        # of the very syntax the excerpt removes: it shows as a code placeholder instead.
+        if _MARKUP_LIKE.search(code):
+            return self.code_marker()
+        return self.marker(code)
 
     def resolve(self, index: int) -> _Piece:
         atom = self.atoms[index]

@@ -32,8 +32,8 @@ PAGE_LAYOUTS = frozenset(
     {"page", "pages", "archive", "archives", "search", "home", "index", "tags", "categories", "links", "404"}
 )  # fmt: skip
 INDEX_STEMS = frozenset({"index", "_index", "readme"})
-POST_SUFFIXES = (".md", ".markdown", ".mdx")
-_DATE_PREFIX = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:-|$)")
+POST_SUFFIXES = (".md", ".markdown", ".mdx", ".mdown", ".mkd", ".mkdn")
+_DATE_PREFIX = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[-_]|$)")
 # Hugo's translations by file name: `index.en.md`, `post.zh-cn.md`.
 _LANGUAGE_SUFFIX = re.compile(r"\.([a-z]{2}(?:[-_][a-z]{2,4})?)$", re.IGNORECASE)
 

@@ -188,7 +188,8 @@ def _slug_text(meta: Mapping[str, Any], where: placement.Placement) -> str:
     given = fields.text_field(meta, "slug")
     slug = unicodedata.normalize("NFC", given or where.name).strip()
     if given is None:
-        slug = re.sub(r"\s+", "-", slug.lower())
+        # A name from the file system may hold what a slug can't (`#`, `?`, spaces): dashes then.
+        slug = re.sub(r"[\s/\\?#]+", "-", slug.lower()).strip("-")
     slug = slug.strip("/")
     # Translations share a name (`index.en.md`, `index.zh.md`); each is a post of its own.
     return f"{slug}-{where.language}" if where.language and slug else slug

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.content.placement import POST_SUFFIXES
 from bot.content.safe_text import safe_name
 
-SUFFIXES = (".md", ".markdown", ".mdx")
+SUFFIXES = POST_SUFFIXES
 
 
 @dataclass(frozen=True, slots=True)

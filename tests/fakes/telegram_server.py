@@ -116,6 +116,7 @@ class FakeTelegram:
         self.usernames: dict[str, int] = {}  # "@name" -> chat id; other strings are "chat not found"
         self.commands: dict[str, list[JSON]] = {}
         self.webhook: str | None = None  # set by setWebhook (the fake accepts loopback http for tests)
+        self.webhook_secret: str | None = None  # the secret_token setWebhook was given
         self.port = 0
         self._clock = clock
         self._scripted: dict[ChatId, deque[ApiError]] = {}
@@ -390,7 +391,11 @@ class FakeTelegram:
         url = str(params.get("url", ""))
         if url and not url.startswith(("https://", "http://127.0.0.1")):
             raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise _bad("secret token contains unallowed characters")
         self.webhook = url or None
+        self.webhook_secret = None if secret is None else str(secret)
         return True
 
     def _get_commands(self, params: JSON) -> list[JSON]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -11,9 +12,10 @@ from typing import Any
 from telegram import Chat as TgChat
 from telegram import ChatMemberUpdated, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.broadcast.pacing import Pacer
 from bot.clock import Clock
 from bot.commands import Chat, Commands
 from bot.content.i18n import t
@@ -26,6 +28,11 @@ ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 GONE_STATUSES = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
 MANAGE = {"subscribe", "unsubscribe", "settings"}
 OwnerCommand = Callable[[str, Lang], Awaitable[View]]
+Wait = Callable[[float], Awaitable[None]]
+# A reply that could not go within this long is dropped: by then the asker has moved on, and
+# waiting longer would only queue more for a chat that is over its limits.
+MAX_REPLY_WAIT = 30.0
+CHAT_COMMANDS = (20, 60.0)  # commands one chat may ask in a window: a group's 20 messages a minute
 
 
 def language_of(user: User | None, default: Lang) -> Lang:
@@ -46,7 +53,7 @@ class FloodGuard:
         self._seen: dict[int, deque[float]] = {}
 
     def allow(self, user_id: int) -> bool:
-        """Count a command by `user_id`; False once they exceed the limit in the window."""
+        """Count a command by `user_id` (or chat id); False once it exceeds the limit in the window."""
         now = self._clock.now().timestamp()
         times = self._seen.setdefault(user_id, deque())
         while times and times[0] <= now - self._seconds:
@@ -72,6 +79,8 @@ class TelegramHandlers:
         owner_commands: dict[str, OwnerCommand],
         membership: Callable[[str, str, bool], Awaitable[None]],
         migrate: Callable[[str, str], Awaitable[None]],
+        pacer: Pacer,
+        wait: Wait = asyncio.sleep,
     ) -> None:
         self._commands = commands
         self._zone = zone
@@ -80,7 +89,14 @@ class TelegramHandlers:
         self._owner_commands = owner_commands
         self._membership = membership
         self._migrate = migrate
+        self._clock = clock
         self._flood = FloodGuard(clock)
+        self._chat_flood = FloodGuard(clock, *CHAT_COMMANDS)
+        # Replies share the transmissions' pacing (per chat, per group, overall); `wait` is how
+        # long a reply waits for its slot (asyncio.sleep, or a test clock).
+        self._pacer = pacer
+        self._wait = wait
+        self._turns: dict[str, asyncio.Future[None]] = {}  # the last reply queued in each chat
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer a /command in a private chat, group, topic or channel."""
@@ -95,6 +111,8 @@ class TelegramHandlers:
         lang = language_of(user, self._default)
         if user is not None and not self._flood.allow(user.id):
             return  # silence is the point: answering would spend the limits we are protecting
+        if not self._chat_flood.allow(message.chat.id):
+            return  # a busy group or a channel (whose posts have no user) has a limit of its own
         name = name.lower()
         text = f"/{name} {args}".strip()
         if name == "start":
@@ -180,23 +198,75 @@ class TelegramHandlers:
         chat = Chat("telegram", str(channel.id), "", "channel", channel.title or handle, admin, lang)
         return await self._commands.run(f"/{name} {rest}".strip(), chat)
 
+    async def _paced(self, chat: TgChat, action: Callable[[], Awaitable[object]], what: str) -> None:
+        """Run a Bot API call in `chat` when the pacing allows it; drop it if that is too far off.
+
+        Replies in one chat go in the order they were asked, each after the previous one was
+        answered; the slot is reserved at once, so broadcasts and other replies plan around it.
+        """
+        key, group = str(chat.id), chat.type != ChatType.PRIVATE
+        now = self._clock.now().timestamp()
+        slot = self._pacer.earliest(key, group, now)
+        if slot - now > MAX_REPLY_WAIT:
+            log.info("%s in %s dropped: the chat's limits are spent for %.0fs", what, chat.id, slot - now)
+            return
+        handle = self._pacer.record(key, group, slot)
+        previous = self._turns.get(key)
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._turns[key] = mine
+        try:
+            if previous is not None:
+                await asyncio.shield(previous)
+            delay = slot - self._clock.now().timestamp()
+            if delay > 0:
+                await self._wait(delay)
+            await action()
+        except RetryAfter as exc:
+            seconds = exc.retry_after
+            pause = seconds.total_seconds() if not isinstance(seconds, int) else float(seconds)
+            self._pacer.block(key, self._clock.now().timestamp() + pause)
+            log.warning("%s in %s rate limited: %s", what, chat.id, exc)
+        except TelegramError as exc:
+            log.warning("%s in %s failed: %s", what, chat.id, exc)
+        finally:
+            self._pacer.settle(key, handle, self._clock.now().timestamp())
+            mine.set_result(None)
+            if self._turns.get(key) is mine:
+                del self._turns[key]
+
     async def _reply(self, message: Message, view: View) -> None:
         rendered = render_view(view, self._zone)
         common: dict[str, Any] = {"parse_mode": "HTML", "reply_markup": keyboard(rendered)}
         if message.is_topic_message and message.message_thread_id:
             common["message_thread_id"] = message.message_thread_id
+        bot, chat_id = message.get_bot(), message.chat.id
+        if rendered.photo is not None:
+            photo = rendered.photo
+
+            async def send() -> object:
+                return await bot.send_photo(chat_id, photo, caption=rendered.html, **common)
+        else:
+            preview = LinkPreviewOptions(**rendered.link_preview)
+
+            async def send() -> object:
+                return await bot.send_message(chat_id, rendered.html, link_preview_options=preview, **common)
+
+        await self._paced(message.chat, send, "reply")
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log what went wrong, and tell the user their command did not finish."""
+        log.error("handling a Telegram update failed", exc_info=context.error)
+        if not isinstance(update, Update):
+            return
+        lang = language_of(update.effective_user, self._default)
+        text = t("internal_error", lang)
         try:
-            if rendered.photo is not None:
-                await message.get_bot().send_photo(
-                    message.chat.id, rendered.photo, caption=rendered.html, **common
-                )
-            else:
-                preview = LinkPreviewOptions(**rendered.link_preview)
-                await message.get_bot().send_message(
-                    message.chat.id, rendered.html, link_preview_options=preview, **common
-                )
+            if update.callback_query is not None:
+                await update.callback_query.answer(text[:200])
+            elif update.effective_message is not None and update.effective_message.chat is not None:
+                await self._reply(update.effective_message, Notice(text, lang, is_error=True))
         except TelegramError as exc:
-            log.warning("reply in %s failed: %s", message.chat.id, exc)
+            log.warning("could not tell the user about the failure: %s", exc)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Turn the page in place when a ◀ 1 2 ▶ button is pressed; answer every press."""
@@ -217,16 +287,21 @@ class TelegramHandlers:
             return
         rendered = render_view(view, self._zone)
         markup = keyboard(rendered) or InlineKeyboardMarkup([])
-        try:
-            await query.edit_message_text(
-                rendered.html,
-                parse_mode="HTML",
-                reply_markup=markup,
-                link_preview_options=LinkPreviewOptions(**rendered.link_preview),
-            )
-        except BadRequest as exc:
-            if "not modified" not in exc.message.lower():
-                log.warning("page turn failed: %s", exc)
+
+        async def turn() -> None:
+            try:
+                await query.edit_message_text(
+                    rendered.html,
+                    parse_mode="HTML",
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(**rendered.link_preview),
+                )
+            except BadRequest as exc:
+                if "not modified" not in exc.message.lower():
+                    log.warning("page turn failed: %s", exc)
+
+        if query.message is not None:
+            await self._paced(query.message.chat, turn, "page turn")
         await query.answer()
 
     async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import tzinfo
 from urllib.parse import urlsplit
 
@@ -19,13 +20,16 @@ from telegram.ext import (
 )
 from telegram.ext import filters as tg_filters
 
+from bot.broadcast.pacing import TELEGRAM_LIMITS, Pacer
 from bot.broadcast.platform import StartupError
 from bot.clock import Clock
 from bot.commands import COMMANDS, Commands
 from bot.content.models import Lang
+from bot.logs import redact
 from bot.operators import OwnerCommands
 from bot.platforms.telegram.handlers import TelegramHandlers
 from bot.platforms.telegram.sender import TelegramSender
+from bot.platforms.telegram.webhook import WebhookReceiver, new_secret
 from bot.store import destinations
 from bot.subscriptions import UNSUBSCRIBED
 
@@ -62,17 +66,40 @@ class TelegramPlatform:
         wake: Callable[[], None],
         base_url: str | None = None,
         webhook_url: str | None = None,
+        webhook_host: str = "127.0.0.1",
         webhook_port: int = 8443,
         webhook_secret: str | None = None,
+        pacer: Pacer | None = None,
+        wait: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        """`pacer` is shared with the dispatcher, so command replies and transmissions share limits."""
         self._sessions = sessions
         self._owners = owners
         self._default = default_lang
-        self._webhook = (webhook_url, webhook_port, webhook_secret)
         builder = ApplicationBuilder().token(token).job_queue(None).concurrent_updates(True)
         if base_url:
             builder = builder.base_url(base_url)
         self.application: Application = builder.build()  # type: ignore[type-arg]
+        self._webhook_url = webhook_url
+        self.webhook: WebhookReceiver | None = None
+        if webhook_url:
+            if not webhook_secret:
+                # Without a secret anyone who finds the port can forge updates (an owner's /broadcast).
+                webhook_secret = new_secret()
+                redact(webhook_secret)
+                log.warning(
+                    "TELEGRAM_WEBHOOK_SECRET is not set: generated a random one for this run and gave it "
+                    "to Telegram; set it to keep one secret across restarts"
+                )
+            self._webhook_secret = webhook_secret
+            self.webhook = WebhookReceiver(
+                self.application,
+                path=urlsplit(webhook_url).path,
+                secret=webhook_secret,
+                host=webhook_host,
+                port=webhook_port,
+            )
+        self.pacer = pacer or Pacer(TELEGRAM_LIMITS)
         operators = OwnerCommands(sessions, clock, wake)
         handlers = TelegramHandlers(
             commands,
@@ -83,6 +110,8 @@ class TelegramPlatform:
             {"status": operators.status, "broadcast": operators.broadcast},
             self._membership,
             self._migrate,
+            self.pacer,
+            wait,
         )
         messages = tg_filters.UpdateType.MESSAGE | tg_filters.UpdateType.CHANNEL_POST
         self.application.add_handler(MessageHandler(tg_filters.COMMAND & messages, handlers.on_command))
@@ -91,6 +120,7 @@ class TelegramPlatform:
             ChatMemberHandler(handlers.on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
         )
         self.application.add_handler(MessageHandler(tg_filters.StatusUpdate.MIGRATE, handlers.on_migration))
+        self.application.add_error_handler(handlers.on_error)
         self.sender = TelegramSender(self.application.bot, zone)
 
     async def start(self) -> None:
@@ -104,23 +134,29 @@ class TelegramPlatform:
             raise StartupError(f"cannot reach the Telegram Bot API: {exc.message}") from None
         await self._register_menus()
         await self.application.start()
-        url, port, secret = self._webhook
-        updater = self.application.updater
-        assert updater is not None
-        if url:
-            await updater.start_webhook(
-                listen="0.0.0.0",
-                port=port,
-                url_path=urlsplit(url).path.lstrip("/"),
-                webhook_url=url,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+        if self.webhook is not None and self._webhook_url:
+            # Listen first, so that Telegram's first call finds us.
+            try:
+                await self.webhook.start()
+            except OSError as exc:
+                raise StartupError(f"TELEGRAM_WEBHOOK_HOST/PORT: cannot listen: {exc.strerror}") from None
+            try:
+                await self.application.bot.set_webhook(
+                    url=self._webhook_url,
+                    secret_token=self._webhook_secret,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+            except TelegramError as exc:
+                raise StartupError(f"Telegram refused TELEGRAM_WEBHOOK_URL: {exc.message}") from None
         else:
+            updater = self.application.updater
+            assert updater is not None
             await updater.start_polling(allowed_updates=Update.ALL_TYPES)
 
     async def stop(self) -> None:
         """Stop receiving updates and close the connection."""
+        if self.webhook is not None:
+            await self.webhook.stop()
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
