@@ -2,11 +2,14 @@
 
 import asyncio
 import itertools
+import logging
+from contextlib import asynccontextmanager
 from datetime import UTC
 
 import pytest
 from sqlalchemy import select
 
+from bot.broadcast.pacing import Pacer
 from bot.commands import COMMANDS
 from bot.platforms.telegram.platform import TelegramPlatform
 from bot.store.models import Destination
@@ -17,13 +20,18 @@ OWNER = 999
 _ids = itertools.count(1)
 
 
-@pytest.fixture
-async def tg(app, monkeypatch, write_post):
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    for i in range(7):
-        write_post(f"p{i}.md", f"文章 {i}", date=f"2026-11-0{i + 1}", slug=f"p{i}", category="生成模型")
-    await app.scan()
-    async with FakeTelegram(token=TOKEN, enforce_limits=False) as server:
+def waiting_on(clock):
+    """A reply's wait for its slot: the test clock moves on instead of the test sleeping."""
+
+    async def wait(seconds):
+        clock.advance(seconds=seconds)
+
+    return wait
+
+
+@asynccontextmanager
+async def running(app, **server_options):
+    async with FakeTelegram(token=TOKEN, **server_options) as server:
         platform = TelegramPlatform(
             token=TOKEN,
             commands=app.commands,
@@ -34,13 +42,38 @@ async def tg(app, monkeypatch, write_post):
             owners=frozenset({OWNER}),
             wake=app.wake,
             base_url=server.base_url,
+            pacer=Pacer(app.limits_for("telegram")),
+            wait=waiting_on(app.clock),
         )
-        app.add_platform(platform.sender)
+        app.add_platform(platform.sender, pacer=platform.pacer)
         await platform.start()
         try:
             yield app, server
         finally:
             await platform.stop()
+
+
+async def seven_posts(app, write_post):
+    for i in range(7):
+        write_post(f"p{i}.md", f"文章 {i}", date=f"2026-11-0{i + 1}", slug=f"p{i}", category="生成模型")
+    await app.scan()
+
+
+@pytest.fixture
+async def tg(app, monkeypatch, write_post):
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    await seven_posts(app, write_post)
+    async with running(app, enforce_limits=False) as both:
+        yield both
+
+
+@pytest.fixture
+async def limited(app, monkeypatch, write_post):
+    """The fake Bot API enforces Telegram's limits (429) on the test clock."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    await seven_posts(app, write_post)
+    async with running(app, clock=lambda: app.clock.now().timestamp()) as both:
+        yield both
 
 
 def chat_of(chat_id):
@@ -147,6 +180,7 @@ async def test_private_chat_subscribes_itself_and_receives_posts(tg, write_post,
     assert "Subscribed" in answer.text
     write_post("new.md", "新文章", date="2026-11-22", slug="new")
     await app.tick()
+    clock.advance(seconds=1.1)  # the reply took this second of the chat's limit
     await app.drain()
     assert server.messages[5][-1].text.splitlines()[1] == "新文章"
 
@@ -223,6 +257,7 @@ async def test_owner_commands(tg):
     await say(server, 5, "/subscribe")
     resent = await say(server, OWNER, "/broadcast p3", user=OWNER, lang="en")
     assert "Re-sending “文章 3” to 1 destinations" in resent.text
+    app.clock.advance(seconds=1.1)  # chat 5's last reply took this second
     await app.drain()
     assert "文章 3" in server.messages[5][-1].text
 
@@ -255,3 +290,83 @@ async def test_a_rate_limited_reply_is_dropped_without_breaking_the_bot(tg):
     answer = await say(server, 5, "/categories")
     assert "生成模型" in answer.text
     assert len(server.messages[5]) == 1
+
+
+async def until(condition, limit=10.0):
+    async with asyncio.timeout(limit):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+async def test_a_hundred_users_asking_in_one_group_draw_no_429(limited):
+    _app, server = limited
+    for user in range(100):
+        server.push_update({"message": message(-100, "/latest", user=1000 + user)})
+    await until(lambda: len(server.messages.get(-100, [])) >= 20)
+    await say(server, 5, "/help")  # the updates behind them were handled too
+    assert server.rate_limited == 0
+    assert len(server.messages[-100]) == 20  # the chat's own guard: a group's 20 messages a minute
+    sends = sorted(
+        r.time for r in server.requests if r.method.lower() == "sendmessage" and r.params["chat_id"] == "-100"
+    )
+    assert all(b - a >= 1.0 for a, b in itertools.pairwise(sends))  # one a second in the chat
+
+
+async def test_one_users_eight_commands_in_two_seconds_are_all_answered_without_429(limited):
+    app, server = limited
+    for _ in range(8):
+        server.push_update({"message": message(5, "/categories")})
+        app.clock.advance(seconds=0.25)
+    await until(lambda: len(server.messages.get(5, [])) >= 8)
+    assert server.rate_limited == 0 and len(server.messages[5]) == 8
+
+
+async def test_channel_posts_have_a_guard_too(limited):
+    _app, server = limited
+    for _ in range(30):
+        server.push_update({"channel_post": message(-1_000_001, "/help", user=None)})
+    await until(lambda: len(server.messages.get(-1_000_001, [])) >= 20)
+    await say(server, 5, "/help")
+    assert server.rate_limited == 0 and len(server.messages[-1_000_001]) == 20
+
+
+async def test_replies_and_transmissions_share_one_pacing(limited, write_post):
+    app, server = limited
+    server.admins[-100] = {7}
+    await say(server, -100, "/subscribe", user=7)
+    write_post("new.md", "新文章", date="2026-11-22", slug="new")
+    await app.tick()
+    await app.drain()  # the reply just went: the transmission waits for the chat's next slot
+    assert len(server.messages[-100]) == 1
+    app.clock.advance(seconds=1.1)
+    await app.drain()
+    assert len(server.messages[-100]) == 2 and server.rate_limited == 0
+
+
+async def test_a_failing_command_still_gets_an_answer_and_is_logged(tg, monkeypatch, caplog):
+    app, server = tg
+
+    async def broken(text, who):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(app.commands, "run", broken)
+    with caplog.at_level(logging.ERROR):
+        answer = await say(server, 5, "/latest", lang="zh")
+    assert answer.text == "出错了，这条命令没能完成。请稍后再试。"
+    assert any("database on fire" in str(r.exc_info) for r in caplog.records)
+
+
+async def test_commands_before_the_first_index_say_indexing(app, monkeypatch, write_post):
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    for i in range(3):
+        write_post(f"p{i}.md", f"文章 {i}", slug=f"p{i}")
+    async with running(app, enforce_limits=False) as (_app, server):
+        app.commands.index.progress(2, 3)  # the first scan is under way
+        answer = await say(server, 5, "/latest", lang="zh")
+        assert answer.text == "正在建立文章索引，已读 2 篇，请稍后再试。"
+        assert "还没有已发布的文章" not in answer.text
+        english = await say(server, 6, "/search 文章", lang="en")
+        assert english.text.startswith("Indexing the posts: 2 read so far")
+        assert "/latest" in (await say(server, 7, "/help", lang="en")).text  # help needs no posts
+        await app.tick()
+        assert "文章 2" in (await say(server, 5, "/latest", lang="zh")).text
