@@ -8,6 +8,8 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
     "banner": {"zh": "INCOMING TRANSMISSION", "en": "INCOMING TRANSMISSION"},
     "latest": {"zh": "LATEST UPDATES", "en": "LATEST UPDATES"},
     "read_more": {"zh": "阅读全文 →", "en": "Read more →"},
+    # A post with no link (no SITE_URL): the command that opens it in the chat instead.
+    "open_in_chat": {"zh": "在这里阅读：", "en": "Read it here: "},
     "page_of": {"zh": "第 {page}/{pages} 页 · 共 {total} 篇", "en": "Page {page}/{pages} · {total} posts"},
     "more_posts": {
         "zh": "……还有 {more} 篇，发送 /latest 查看",

@@ -43,6 +43,11 @@ def clamp(text: str, limit: int, ellipsis: str = "…") -> str:
     return text[: limit - len(ellipsis)].rstrip() + ellipsis
 
 
+def open_command(slug: str) -> str:
+    """Return the command that opens a post in the chat, for posts without a link."""
+    return f"/post {one_line(slug)}"
+
+
 def safe_url(url: str | None) -> str | None:
     """Return `url` when it is an http(s) URL a platform will accept as a link, else None."""
     if not url or len(url) > MAX_URL or not _URL_OK.match(url):

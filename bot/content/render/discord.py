@@ -19,6 +19,7 @@ from bot.content.render.common import (
     clean,
     format_date,
     one_line,
+    open_command,
     page_window,
     safe_url,
     search_page,
@@ -93,6 +94,9 @@ def render_transmission(item: Transmission, zone: tzinfo = UTC) -> DiscordMessag
     """Render one post as an embed: linked title, category and date, excerpt, cover image."""
     url = safe_url(item.url)
     excerpt = escape_markdown(clamp(clean(item.excerpt).strip(), MAX_EXCERPT))
+    if not url:
+        opener = f"{t('open_in_chat', item.lang)}`{open_command(item.slug)}`"
+        excerpt = clamp(excerpt, MAX_EXCERPT - len(opener) - 2) + "\n\n" + opener
     embed = _embed(clamp(one_line(item.title), MAX_TITLE), clamp(excerpt, MAX_DESCRIPTION), item.lang, url)
     footer = f"{clamp(one_line(item.category), MAX_CATEGORY)} · {format_date(item.published_at, zone)}"
     embed["footer"] = {"text": footer + (f" · {t('edited', item.lang)}" if item.edited else "")}
@@ -126,6 +130,8 @@ def _items_text(items: tuple[Transmission, ...], first: int, budget: ItemBudget,
         head = f"**{first + offset}. [{title}]({link})**" if link else f"**{first + offset}. {title}**"
         meta = f"*{escape_markdown(clamp(one_line(item.category), MAX_CATEGORY))}* · "
         meta += format_date(item.published_at, zone)
+        if not url:
+            meta += f" · `{open_command(item.slug)}`"
         lines = [head, meta]
         if budget.excerpt:
             lines.append(escape_markdown(clamp(one_line(item.excerpt), budget.excerpt, "...")))

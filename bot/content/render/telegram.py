@@ -20,6 +20,7 @@ from bot.content.render.common import (
     format_date,
     is_blank,
     one_line,
+    open_command,
     page_window,
     safe_url,
     search_page,
@@ -109,6 +110,8 @@ def render_transmission(item: Transmission, zone: tzinfo = UTC) -> TelegramMessa
             out.text("\n\n" + excerpt_text)
         if url:
             out.text("\n\n").tag("a", t("read_more", item.lang), url)
+        else:
+            out.text("\n\n" + t("open_in_chat", item.lang)).tag("code", open_command(item.slug))
         return out
 
     message = build(excerpt)
@@ -158,6 +161,8 @@ def _items(out: _Html, items: tuple[Transmission, ...], first: int, budget: Item
         out.parts.append("</b>")
         out.text("\n").tag("i", clamp(one_line(item.category), MAX_CATEGORY))
         out.text(f" · {format_date(item.published_at, zone)}")
+        if not safe_url(item.url):
+            out.text(" · ").tag("code", open_command(item.slug))
         excerpt = clamp(one_line(item.excerpt), budget.excerpt, "...") if budget.excerpt else ""
         if excerpt:
             out.text("\n" + excerpt)

@@ -6,7 +6,7 @@ from datetime import UTC, tzinfo
 
 from bot.content.i18n import t
 from bot.content.models import CategoryList, LatestPage, SearchResults, Transmission, View
-from bot.content.render.common import clean, format_date, one_line, page_window
+from bot.content.render.common import clean, format_date, one_line, open_command, page_window
 
 RULE = "─" * 48
 
@@ -22,6 +22,8 @@ def render_transmission(item: Transmission, zone: tzinfo = UTC) -> str:
     ]
     if item.url:
         lines.append(f"{t('read_more', item.lang)} {one_line(item.url)}")
+    else:
+        lines.append(t("open_in_chat", item.lang) + open_command(item.slug))
     return "\n".join(lines)
 
 
@@ -31,8 +33,7 @@ def _item(index: int, item: Transmission, zone: tzinfo) -> str:
         f"   {one_line(item.category)} · {format_date(item.published_at, zone)}",
         f"   {clean(item.excerpt)}",
     ]
-    if item.url:
-        lines.append(f"   {one_line(item.url)}")
+    lines.append(f"   {one_line(item.url)}" if item.url else f"   {open_command(item.slug)}")
     return "\n".join(lines)
 
 

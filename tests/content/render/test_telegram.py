@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.content.models import CategoryCount, CategoryList, LatestPage, Notice, SearchResults
+from bot.content.models import CategoryCount, CategoryList, LatestPage, Notice, SearchResults, Transmission
 from bot.content.render import telegram
 from tests.content.render.samples import IMAGE, URL, item, page
 from tests.fakes.telegram_html import check_callback_data, check_caption, check_message_text
@@ -248,3 +248,10 @@ def test_an_edited_transmission_says_so_in_its_language() -> None:
     long = item(image=IMAGE, excerpt="长" * 5000, edited=True)
     caption = check_caption(telegram.render_transmission(long).html)
     assert "已更新" in caption.text and len(caption.text) <= 1024
+
+
+def test_a_post_without_a_link_offers_the_command_that_opens_it() -> None:
+    post = Transmission("flow-matching", "T", "C", datetime(2026, 1, 1, tzinfo=UTC), "E", "", lang="en")
+    message = telegram.render_transmission(post)
+    assert message.html.endswith("Read it here: <code>/post flow-matching</code>")
+    assert message.link_preview == {"is_disabled": True}

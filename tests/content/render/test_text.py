@@ -21,7 +21,13 @@ def test_transmission_cleans_title_and_category_and_uses_the_zone() -> None:
     messy = item(title="  a\n\tb\x00  ", category="x\r\ny", url="", lang="en")
     out = text.render_transmission(messy, ZoneInfo("Pacific/Kiritimati"))
 
-    assert out.splitlines() == ["╔═ 📡 INCOMING TRANSMISSION ═╗", "a b", "x y · 2026-11-20", "第一段。"]
+    assert out.splitlines() == [
+        "╔═ 📡 INCOMING TRANSMISSION ═╗",
+        "a b",
+        "x y · 2026-11-20",
+        "第一段。",
+        "Read it here: /post hello",  # no link: the command that opens it in the chat
+    ]
 
 
 def test_page_two_marks_the_current_page_and_continues_numbering() -> None:
