@@ -125,7 +125,16 @@ class ParserPool:
             self._context = multiprocessing.get_context("forkserver")
             # Workers fork from a server that already imported the parser: milliseconds, not 0.3 s.
             self._context.set_forkserver_preload(["bot.index.reader"])
-        return _Worker(self._context, self.limits.memory_mb, self._reader)
+        try:
+            return _Worker(self._context, self.limits.memory_mb, self._reader)
+        except OSError as exc:
+            if self._context.get_start_method() != "forkserver":
+                raise
+            # The fork server needs a writable temporary folder for its socket; a read-only
+            # container may have none. Spawned workers need no file: slower to start, as safe.
+            log.warning("parser fork server unavailable (%s); starting parser processes directly", exc)
+            self._context = multiprocessing.get_context("spawn")
+            return _Worker(self._context, self.limits.memory_mb, self._reader)
 
     async def read_all(
         self, work: Sequence[Work], defaults: PostDefaults, progress: Progress | None
