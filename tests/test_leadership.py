@@ -43,3 +43,84 @@ async def test_standby_waits_until_stopped(tmp_path):
     assert not waiting.done()
     await holder.release()
     assert await asyncio.wait_for(waiting, 5) is True
+
+
+async def test_standby_names_the_file_lock_holder(tmp_path, caplog):
+    import asyncio
+    import logging
+    import os
+    import socket
+
+    caplog.set_level(logging.INFO, "bot.leadership")
+    holder = FileLeader(tmp_path / "bot.db.leader")
+    assert await holder.try_acquire()
+    me = f"pid {os.getpid()} on {socket.gethostname()}"
+    assert await FileLeader(tmp_path / "bot.db.leader").holder() == me
+    stop = asyncio.Event()
+    waiting = asyncio.create_task(wait_for_leadership(FileLeader(tmp_path / "bot.db.leader"), stop, 0.01))
+    async with asyncio.timeout(5):
+        while "standby" not in caplog.text:
+            await asyncio.sleep(0.01)
+    await holder.release()
+    assert await asyncio.wait_for(waiting, 5) is True
+    standby = [r.getMessage() for r in caplog.records if "standby" in r.getMessage()]
+    assert standby == [f"standby: {me} is the leader; waiting to take over"]  # said once, naming it
+
+
+async def test_a_lock_file_that_cannot_be_opened_is_an_error_not_a_standby(tmp_path, caplog):
+    import asyncio
+
+    import pytest
+
+    from bot.leadership import LeadershipError
+
+    missing = FileLeader(tmp_path / "no-such-folder" / "bot.db.leader")
+    with pytest.raises(LeadershipError, match="no-such-folder"):
+        await wait_for_leadership(missing, asyncio.Event(), 0.01)
+    assert "standby" not in caplog.text
+    assert not (tmp_path / "no-such-folder").exists()  # not created behind the operator's back
+
+
+async def test_standby_names_the_postgres_lock_holder(postgres_server):
+    import os
+    import socket
+
+    url = await fresh_postgres_database(postgres_server)
+    first, second = PostgresLeader(url), PostgresLeader(url)
+    assert await first.try_acquire()
+    try:
+        assert not await second.try_acquire()
+        described = await second.holder()
+        assert described is not None
+        assert described.startswith(f"pid {os.getpid()} on {socket.gethostname()}"[:40])
+        assert "database session" in described
+    finally:
+        await first.release()
+    assert await second.holder() is None
+
+
+async def test_an_unreachable_database_is_no_standby(caplog):
+    import asyncio
+    import logging
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    stop = asyncio.Event()
+
+    class Counting(PostgresLeader):
+        tries = 0
+
+        async def try_acquire(self):
+            Counting.tries += 1
+            if Counting.tries == 3:
+                stop.set()
+            return await super().try_acquire()
+
+    caplog.set_level(logging.INFO, "bot.leadership")
+    leader = Counting(f"postgresql://bot@127.0.0.1:{port}/bot")
+    assert await wait_for_leadership(leader, stop, 0.01) is False
+    messages = [r.getMessage() for r in caplog.records]
+    assert Counting.tries == 3 and not [m for m in messages if "standby" in m]
+    assert len([m for m in messages if "cannot reach the database" in m]) == 1
