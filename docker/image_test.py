@@ -533,7 +533,7 @@ def check_replicas(report: Report, project: Path, dotenv: str) -> None:
         wait_until(
             f"{standby.name} logs that it stands by",
             30,
-            lambda: "standby: another instance is the leader" in standby.logs(),
+            lambda: "standby: " in standby.logs() and "is the leader" in standby.logs(),
         )
         report.ok(f"{standby.name} stands by")
         killed = time.monotonic()
