@@ -14,8 +14,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
-from bot.content.i18n import t
-
 log = logging.getLogger(__name__)
 WATCH_DEBOUNCE_MS = 150
 
@@ -36,11 +34,20 @@ class ScheduleError(ValueError):
     """A schedule a chat cannot have; `key` names the phrase that explains why (bot.content.i18n)."""
 
     def __init__(self, key: str, **values: str) -> None:
-        super().__init__(t(f"schedule_{key}", "en", **values))  # the CLI prints it as it is
+        super().__init__(_PLAIN[key].format(**values))  # the CLI prints it as it is; chats use `key`
         self.key = key
         self.values = values
 
 
+# Operator wording (the CLI); chats get the phrase named by the key, in their language.
+_PLAIN = {
+    "missing_time": "missing time: use HH:MM or a five-field cron expression",
+    "unexpected": "unexpected {extra!r} after the time zone",
+    "unknown_zone": "unknown time zone {zone!r}: use an IANA name such as Europe/Berlin or UTC",
+    "bad_time": "bad time {time!r}: use 24-hour HH:MM, e.g. 09:30",
+    "bad_cron": "bad cron expression {cron!r}: five fields, minute hour day month weekday",
+    "too_frequent": "{schedule!r} is too frequent: a digest comes at most once an hour",
+}
 MIN_DIGEST_INTERVAL = timedelta(hours=1)
 # More than 24 fires in a day would break the hourly minimum, so this many consecutive fires show
 # every gap a cron pattern can have (its minute and hour fields repeat daily).

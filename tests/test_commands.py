@@ -81,5 +81,8 @@ async def test_help_lists_every_command(app):
 
 
 async def test_empty_store(app):
+    before = await app.commands.run("/latest", "en")  # never indexed: it says so, not "no posts"
+    assert isinstance(before, Notice) and before.text.startswith("Indexing the posts: 0 read so far")
+    await app.scan()
     page = await app.commands.run("/latest", "en")
     assert isinstance(page, LatestPage) and page.items == () and page.pages == 1
