@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,6 +18,19 @@ from bot.content.models import Post
 from bot.content.placement import AREA_NAMES
 from bot.content.post_file import PostDefaults
 from bot.index.parser_pool import ParserPool, PoolLimits
+from bot.index.plan import (
+    DUPLICATE,
+    SKIPPED,
+    FileRecord,
+    Mode,
+    Plan,
+    PostState,
+    Seen,
+    Stored,
+    plan_scan,
+    post_fields,
+    view_hash,
+)
 from bot.index.reader import Read
 from bot.index.walk import FoundFile, iter_posts
 from bot.store.models import FileSeen, MetaValue, PostRow, SlugHistory
@@ -31,8 +42,6 @@ FILES_SEEN = cast(Table, FileSeen.__table__)
 Progress = Callable[[int, int], None]
 FIRST_SCAN_KEY = "first_scan_at"
 DERIVED_WITH_KEY = "derived_with"
-DUPLICATE = "duplicate slug"
-SKIPPED = "skipped: "  # files_seen.error of a file that parsed but is not a post
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -65,25 +74,6 @@ class ScanReport:
             "rederived": self.rederived,
             "invalid": [{"path": path, "error": error} for path, error in self.invalid],
         }
-
-
-@dataclass(slots=True)
-class _File:
-    """A files_seen row as it will be written back."""
-
-    path: str
-    size: int
-    mtime_ns: int
-    content_hash: str
-    post_id: int | None
-    error: str | None
-    new_slug: str | None = None  # set when the post is inserted in this scan and has no id yet
-
-
-def view_hash(post: Post) -> str:
-    """Hash what a transmission shows, so a change in it (not in whitespace) bumps the version."""
-    shown = [post.title, post.category, post.published_at.isoformat(), post.excerpt, post.url, post.image]
-    return hashlib.blake2b(json.dumps(shown).encode(), digest_size=16).hexdigest()
 
 
 def _chunks(items: Sequence[T], size: int = 500) -> Iterable[Sequence[T]]:
@@ -170,8 +160,8 @@ class Indexer:
                 seen = await _load_files(session, [f.path for f in changed] + vanished)
                 reads = await self._read_all(changed, seen, progress, defaults, rederive)
                 report.parsed_files = sum(1 for r in reads if r.digest and (r.post or r.error or r.skipped))
-                plan = _Scan(self._clock.now(), first_scan or rederive, rederive)
-                files = await self._reconcile(session, reads, vanished, seen, report, plan)
+                mode = Mode(self._clock.now(), quiet=first_scan or rederive, silent=rederive)
+                files = await self._reconcile(session, reads, vanished, seen, report, mode)
                 await _write_files(session, list(seen) + [r.found.path for r in reads], files)
             if first_scan:
                 session.add(MetaValue(key=FIRST_SCAN_KEY, value=self._clock.now().isoformat()))
@@ -269,94 +259,61 @@ class Indexer:
         vanished: list[str],
         seen: dict[str, FileSeen],
         report: ScanReport,
-        plan: _Scan,
-    ) -> list[_File]:
-        now = plan.now
-        gone_paths = set(vanished)
-        posts = await _load_posts(session, reads, vanished, seen)
-        by_slug = {row.slug: row for row in posts.values()}
-        # Files that vanished this scan, or posts already removed, may reappear under a new name.
-        orphans = {row.content_hash: row for row in posts.values() if row.state == "removed"}
-        orphans |= {row.content_hash: row for row in posts.values() if row.source_path in gone_paths}
-        claimed: set[int] = set()
-        new_posts: dict[str, dict[str, Any]] = {}
-        files: list[_File] = []
+        mode: Mode,
+    ) -> list[FileRecord]:
+        """Plan the scan's changes from what it read and what is stored, then apply the plan."""
+        rows = await _load_posts(session, reads, vanished, seen)
+        stored = {row.id: _stored(row) for row in rows.values()}
+        facts = {path: Seen(record.post_id, record.error) for path, record in seen.items()}
+        plan = plan_scan(reads, vanished, facts, stored, mode)
+        await _apply(session, plan, rows, mode.now)
+        report.new += plan.new
+        report.changed += plan.changed
+        report.moved += plan.moved
+        report.removed += plan.removed_slugs
+        return plan.files
 
-        for read in reads:
-            before = seen.get(read.found.path)
-            item = _File(
-                read.found.path,
-                read.found.size,
-                read.found.mtime_ns,
-                read.digest,
-                before.post_id if before else None,
-                read.error,
-            )
-            files.append(item)
-            if read.skipped is not None:
-                # A page now (or excluded): the post it used to be is withdrawn, not kept.
-                item.error = SKIPPED + read.skipped
-                withdrawn = None
-                if item.post_id is not None and item.post_id not in claimed:
-                    withdrawn = posts.get(item.post_id)
-                if withdrawn is not None and withdrawn.state != "removed":
-                    withdrawn.state, withdrawn.updated_at = "removed", now
-                    report.removed.append(withdrawn.slug)
-                item.post_id = None
-                continue
-            if read.post is None:
-                if read.error is None and before is not None:
-                    item.error = before.error  # touched only: keep what we knew
-                elif item.post_id is not None:
-                    claimed.add(item.post_id)  # a broken edit keeps the last good version
-                continue
-            post = read.post
-            if post.slug in new_posts:
-                item.error = (
-                    f"{DUPLICATE} {post.slug!r}: already used by {new_posts[post.slug]['source_path']}"
-                )
-                continue
-            row = _match(post, item.post_id, posts, orphans, by_slug, gone_paths, claimed)
-            owner = by_slug.get(post.slug)
-            if owner is not None and owner is not row:
-                if owner.id in claimed or (owner.state == "active" and owner.source_path not in gone_paths):
-                    item.error = f"{DUPLICATE} {post.slug!r}: already used by {owner.source_path}"
-                    continue
-                # A long-removed post gives its slug up to the new one.
-                by_slug.pop(owner.slug)
-                owner.slug = f"{owner.slug}~removed-{owner.id}"
-                await session.flush()
-            if row is None:
-                # On a first scan (or a re-derivation) what is already published is old news.
-                announced = now if plan.quiet and post.published_at <= now else None
-                new_posts[post.slug] = _new_row(post, now, announced)
-                item.post_id, item.new_slug = None, post.slug
-                report.new.append(post.slug)
-                continue
-            if row.source_path != post.source_path:
-                report.moved.append((row.source_path, post.source_path))
-            if row.slug != post.slug:
-                by_slug.pop(row.slug, None)
-                await session.merge(SlugHistory(slug=row.slug, post_id=row.id, changed_at=now))
-            if _update_row(row, post, now, bump=not plan.silent):
-                report.changed.append(post.slug)
-            by_slug[row.slug] = row
-            claimed.add(row.id)
-            item.post_id = row.id
 
-        for path in vanished:
-            # Another process (a `scan` from the command line) may have handled it already.
-            record = seen.get(path)
-            if record is None:
-                continue
-            if record.post_id is not None and record.post_id not in claimed and record.post_id in posts:
-                row = posts[record.post_id]
-                if row.state != "removed":
-                    row.state, row.updated_at = "removed", now
-                    report.removed.append(row.slug)
+async def _apply(session: AsyncSession, plan: Plan, rows: dict[int, PostRow], now: datetime) -> None:
+    """Write a plan: freed slugs first (slugs are unique), then removals, updates and inserts."""
+    for post_id, slug in plan.released.items():
+        rows[post_id].slug = slug
+    if plan.released:
         await session.flush()
-        await _insert_posts(session, list(new_posts.values()), files)
-        return files
+    for post_id in plan.removed:
+        rows[post_id].state, rows[post_id].updated_at = PostState.REMOVED, now
+    for update in plan.updates:
+        row = rows[update.post_id]
+        for name, value in post_fields(update.post).items():
+            setattr(row, name, value)
+        row.view_hash, row.version = update.view_hash, update.version
+        row.state, row.updated_at = PostState.ACTIVE, now
+    for old_slug, post_id in plan.renamed:
+        await session.merge(SlugHistory(slug=old_slug, post_id=post_id, changed_at=now))
+    await session.flush()
+    await _insert_posts(
+        session, [_new_row(post, now, announced) for post, announced in plan.inserts], plan.files
+    )
+
+
+POST_COLUMNS = (
+    "slug", "source_path", "title", "category", "tags", "published_at", "excerpt", "url", "image", "lang",
+    "draft", "content_hash",
+)  # fmt: skip
+
+
+def _stored(row: PostRow) -> Stored:
+    fields = {name: getattr(row, name) for name in POST_COLUMNS}
+    return Stored(
+        row.id,
+        row.slug,
+        row.source_path,
+        row.content_hash,
+        PostState(row.state),
+        row.view_hash,
+        row.version,
+        fields,
+    )
 
 
 async def _load_files(session: AsyncSession, paths: list[str]) -> dict[str, FileSeen]:
@@ -386,7 +343,7 @@ async def _load_posts(
     return posts
 
 
-async def _insert_posts(session: AsyncSession, rows: list[dict[str, Any]], files: list[_File]) -> None:
+async def _insert_posts(session: AsyncSession, rows: list[dict[str, Any]], files: list[FileRecord]) -> None:
     """Insert new posts in bulk, then point their files at the new ids."""
     if not rows:
         return
@@ -401,7 +358,7 @@ async def _insert_posts(session: AsyncSession, rows: list[dict[str, Any]], files
             item.post_id = ids[item.new_slug]
 
 
-async def _write_files(session: AsyncSession, touched: list[str], files: list[_File]) -> None:
+async def _write_files(session: AsyncSession, touched: list[str], files: list[FileRecord]) -> None:
     """Replace the files_seen rows of every path this scan touched."""
     for chunk in _chunks(sorted(set(touched))):
         await session.execute(delete(FileSeen).where(FileSeen.path.in_(chunk)))
@@ -446,15 +403,6 @@ class _Walked:
     area: bool = False  # some file lies in a posts folder (`_posts`, `posts`, `blog`, ...)
 
 
-@dataclass(frozen=True, slots=True)
-class _Scan:
-    """How this scan treats what it finds."""
-
-    now: datetime
-    quiet: bool  # new posts already published are recorded as announced (first scan, re-derivation)
-    silent: bool  # changes don't bump versions (a re-derivation, not an author's edit)
-
-
 def _sort_errors(
     report: ScanReport, errors: dict[str, str], refused: list[tuple[str, str]], before: dict[str, str]
 ) -> None:
@@ -475,73 +423,17 @@ def _sort_errors(
     report.newly_invalid.sort()
 
 
-def _match(
-    post: Post,
-    post_id: int | None,
-    posts: dict[int, PostRow],
-    orphans: dict[str, PostRow],
-    by_slug: dict[str, PostRow],
-    gone_paths: set[str],
-    claimed: set[int],
-) -> PostRow | None:
-    """Find the stored post this file is: same path, else same content or slug whose file is gone."""
-    if post_id is not None and post_id in posts:
-        return posts[post_id]
-    for candidate in (orphans.get(post.content_hash), by_slug.get(post.slug)):
-        if candidate is None or candidate.id in claimed:
-            continue
-        if candidate.state == "removed" or candidate.source_path in gone_paths:
-            return candidate
-    return None
-
-
-def _fields(post: Post) -> dict[str, Any]:
-    return {
-        "slug": post.slug,
-        "source_path": post.source_path,
-        "title": post.title,
-        "category": post.category,
-        "tags": list(post.tags),
-        "published_at": post.published_at,
-        "excerpt": post.excerpt,
-        "url": post.url,
-        "image": post.image,
-        "lang": post.lang,
-        "draft": post.draft,
-        "content_hash": post.content_hash,
-    }
-
-
 def _new_row(post: Post, now: datetime, announced: datetime | None) -> dict[str, Any]:
-    return _fields(post) | {
+    return post_fields(post) | {
         "view_hash": view_hash(post),
         "version": 1,
-        "state": "active",
+        "state": PostState.ACTIVE,
         "first_seen_at": now,
         "updated_at": now,
         "announced_at": announced,
     }
 
 
-def _update_row(row: PostRow, post: Post, now: datetime, bump: bool = True) -> bool:
-    """Apply a re-parsed post; return whether anything a reader sees changed.
-
-    `bump=False` (a re-derivation) updates the post without a new version, so sent messages are
-    not edited just because a setting changed.
-    """
-    fields = _fields(post)
-    differs = any(getattr(row, name) != value for name, value in fields.items()) or row.state != "active"
-    for name, value in fields.items():
-        setattr(row, name, value)
-    digest = view_hash(post)
-    if digest != row.view_hash:
-        row.view_hash = digest
-        row.version += 1 if bump else 0
-    if differs:
-        row.state, row.updated_at = "active", now
-    return differs
-
-
 async def _count_active(session: AsyncSession) -> int:
-    query = select(func.count()).select_from(PostRow).where(PostRow.state == "active")
+    query = select(func.count()).select_from(PostRow).where(PostRow.state == PostState.ACTIVE)
     return int((await session.execute(query)).scalar_one())
