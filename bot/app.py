@@ -28,6 +28,7 @@ from bot.index.indexer import Indexer, Progress, ScanReport
 from bot.index.parser_pool import ParserPool, PoolLimits, default_workers
 from bot.leadership import Leader, leader_for, wait_for_leadership
 from bot.platforms.console.platform import CONSOLE_CHAT_ID, ConsoleInput, ConsolePlatform
+from bot.preflight import check_posts_dir
 from bot.scheduler import Jobs
 from bot.settings import Settings
 from bot.store.database import create_engine, session_factory, upgrade
@@ -132,6 +133,7 @@ class App:
     async def _tick(self) -> ScanReport:
         started = time.perf_counter()
         try:
+            check_posts_dir(self.settings)  # unmounted while running: a failed scan, the store kept
             report = await self.scan(self.commands.index.progress)
         except Exception as exc:  # a database or disk failure: keep the bot up, say so in /healthz
             self.scan_failures += 1

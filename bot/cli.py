@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
+import os
+import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
+
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from bot.app import App, LeadershipLost, build_app, discord_platform, run
 from bot.broadcast.platform import StartupError
@@ -18,19 +23,32 @@ from bot.content.render import discord as discord_render
 from bot.content.render import telegram as telegram_render
 from bot.content.render import text as text_render
 from bot.content.safe_text import safe_name
+from bot.leadership import LeadershipError
 from bot.logs import configure as configure_logging
 from bot.logs import secret_parts
-from bot.scheduler import parse_schedule
+from bot.platforms.console.platform import CONSOLE_CHAT_ID
+from bot.preflight import PreflightError, check_database_location, check_posts_dir, sqlite_path
+from bot.scheduler import ScheduleError, parse_digest_schedule
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store import destinations
+from bot.store import destinations, posts
 from bot.store.database import DatabaseURLError
 from bot.store.destinations import KINDS, PLATFORMS
 from bot.store.models import Destination
 from bot.store.status import status
+from bot.subscriptions import CATEGORY_SEPARATORS
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+class _JSONErrorParser(argparse.ArgumentParser):
+    """Report a bad command line as JSON, for callers that asked for --json."""
+
+    def error(self, message: str) -> NoReturn:
+        print(json.dumps({"error": f"{self.prog}: {message}"}, ensure_ascii=False))
+        self.exit(2)
+
+
+def _parser(json_errors: bool = False) -> argparse.ArgumentParser:
+    kind = _JSONErrorParser if json_errors else argparse.ArgumentParser
+    parser = kind(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     scan = commands.add_parser("scan", help="index posts/ now")
     scan.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -72,14 +90,49 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class CommandError(Exception):
+    """A command cannot do what was asked; the message is the one line to show."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# Commands that read POSTS_DIR as their job: a missing folder is an error, not "0 posts".
+_NEEDS_POSTS = frozenset({"scan", "reindex", "run"})
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a process ended by SIGPIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m bot` and the `incoming-transmission` script."""
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = _parser(json_errors="--json" in words).parse_args(words)
+    try:
+        code = _main(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # The reader went away (`latest | head`): stop quietly, like any Unix tool.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit cannot fail again
+        return EXIT_BROKEN_PIPE
+
+
+def _error(args: argparse.Namespace, message: str, code: int) -> int:
+    """Show an error in the command's own format: one JSON object with --json, else one line."""
+    if getattr(args, "json", False):
+        print(json.dumps({"error": message}, ensure_ascii=False))
+    else:
+        print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _error(args, str(exc), 2)
     secrets = [
         part
         for token in (settings.telegram_bot_token, settings.discord_bot_token)
@@ -101,19 +154,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         "destinations": _destinations,
     }
     try:
+        check_database_location(settings)
+        if args.command in _NEEDS_POSTS:
+            check_posts_dir(settings)
         return asyncio.run(_with_app(settings, handlers[args.command], args))
-    except DatabaseURLError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except StartupError as exc:
-        logging.getLogger("bot").critical("cannot start: %s", exc)
-        return 1
+    except (PreflightError, DatabaseURLError) as exc:
+        return _error(args, str(exc), 2)
+    except CommandError as exc:
+        return _error(args, str(exc), exc.code)
+    except DatabaseError as exc:
+        # The database itself refused (locked, read-only, not a database, unreachable); a
+        # constraint or programming error is a bug and keeps its traceback below.
+        if not isinstance(exc, OperationalError) and type(exc) is not DatabaseError:
+            logging.getLogger("bot").critical("stopped by an unexpected error: %r", exc, exc_info=True)
+            return 1
+        return _error(args, _database_failure(settings, exc), 1)
+    except (StartupError, LeadershipError) as exc:
+        if args.command == "run":
+            logging.getLogger("bot").critical("cannot start: %s", exc)
+            return 1
+        return _error(args, f"cannot start: {exc}", 1)
+    except BrokenPipeError:
+        raise
     except Exception as exc:
         # Through logging, not Python's own traceback printer, so the secrets filter sees it.
         logging.getLogger("bot").critical("stopped by an unexpected error: %r", exc, exc_info=True)
+        if getattr(args, "json", False):
+            _error(args, f"unexpected error: {type(exc).__name__} (the log on stderr has the details)", 1)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _database_failure(settings: Settings, exc: DatabaseError) -> str:
+    """Say in one line which database failed and how (SQLite's own words, no traceback)."""
+    reason = " ".join(str(exc.orig).split())[:300]
+    path = sqlite_path(settings.database_url)
+    if path is not None:
+        return f"DATABASE_URL: the SQLite database {path.resolve()} failed: {reason}"
+    return f"DATABASE_URL: the database failed: {reason}"
 
 
 async def _with_app(
@@ -158,12 +237,17 @@ def _progress_bar(done: int, total: int) -> None:
 
 
 async def _latest(app: App, args: argparse.Namespace) -> int:
+    if args.page < 1:
+        raise CommandError("--page takes a page number from 1", 2)
     await app.scan()
     lang = app.settings.language
-    view = await app.commands.latest(str(args.page), lang)
-    if isinstance(view, Notice):
-        print(view.text, file=sys.stderr)
-        return 1
+    view = await app.commands.latest_page(args.page, lang)
+    if isinstance(view, Notice):  # the chat's words ("/latest 2") are not this command's
+        first = await app.commands.latest_page(1, lang)
+        pages = first.pages if isinstance(first, LatestPage) else 1
+        raise CommandError(
+            f"no page {args.page}: there {'is 1 page' if pages == 1 else f'are {pages} pages'}"
+        )
     assert isinstance(view, LatestPage)
     if args.json:
         _print_json(
@@ -193,8 +277,9 @@ async def _preview(app: App, args: argparse.Namespace) -> int:
     await app.scan()
     view = await app.commands.post(args.slug, app.settings.language)
     if not isinstance(view, Transmission):
-        print(view.text if isinstance(view, Notice) else "not found", file=sys.stderr)
-        return 1
+        raise CommandError(
+            f"no post {safe_name(args.slug[:100])!r}: `latest` lists the posts with their slugs"
+        )
     zone = app.settings.zone
     if args.platform == "telegram":
         call = telegram_render.render_transmission(view, zone).to_api()
@@ -223,11 +308,14 @@ async def _run(app: App, args: argparse.Namespace) -> int:
 async def _status(app: App, args: argparse.Namespace) -> int:
     async with app.sessions() as session:
         report = await status(session, app.clock.now())
+    report["not_sending"] = _not_sending(app.settings, report)
     if args.json:
         _print_json(report)
         return 0
     for platform, states in sorted(report["destinations"].items()):
         print(f"{platform}: {states['active']} active, {states['disabled']} disabled")
+    for idle in report["not_sending"]:
+        print(f"{idle['platform']}: {idle['queued']} deliveries wait: {idle['reason']}")
     print(
         f"queue {report['queue']} (sending {report['sending']}), sent {report['sent']}, "
         f"failed {report['failed']}, retrying {report['retrying']}"
@@ -241,6 +329,22 @@ async def _status(app: App, args: argparse.Namespace) -> int:
     for digest in report["digests"]:
         print(f"  digest: {digest['platform']}:{digest['chat_id']} {digest['schedule']} {digest['tz']}")
     return 0
+
+
+def _not_sending(settings: Settings, report: dict[str, Any]) -> list[dict[str, Any]]:
+    """List the platforms with destinations that nothing sends to, because `run` won't start them."""
+    tokens = {"telegram": settings.telegram_bot_token, "discord": settings.discord_bot_token}
+    reasons = {
+        name: f"{name.upper()}_BOT_TOKEN is not set" for name, token in tokens.items() if token is None
+    }
+    if any(token is not None for token in tokens.values()):
+        reasons["console"] = "the console shows transmissions only when no bot token is set"
+    idle = []
+    for platform, states in sorted(report["destinations"].items()):
+        queued = report["queued_by_platform"].get(platform, 0)
+        if platform in reasons and (queued or states["active"]):
+            idle.append({"platform": platform, "queued": queued, "reason": reasons[platform]})
+    return idle
 
 
 async def _destinations(app: App, args: argparse.Namespace) -> int:
@@ -258,35 +362,37 @@ async def _destinations(app: App, args: argparse.Namespace) -> int:
             print(f"{d.id:>5} {d.platform:<8} {where:<24} {d.kind:<8} {state}{extra}{cats}")
         return 0
     if not args.platform or not args.chat_id:
-        print("error: --platform and --chat-id are required", file=sys.stderr)
-        return 2
-    chat_id, thread = str(args.chat_id), str(args.thread or "")
-    async with app.sessions.begin() as session:
-        if args.action == "add":
-            if args.digest:
-                try:
-                    parse_schedule(args.digest, args.tz)
-                except (ValueError, KeyError) as exc:
-                    print(f"error: {exc}", file=sys.stderr)
-                    return 2
-            wish = destinations.Subscription(
-                platform=args.platform,
-                chat_id=chat_id,
-                thread_id=thread,
-                kind=args.kind or destinations.guess_kind(args.platform, chat_id, thread),
-                categories=tuple(args.category),
-                digest_cron=args.digest,
-                digest_tz=args.tz,
-                language=args.language,
-                silent=args.silent,
-            )
+        raise CommandError("--platform and --chat-id are required", 2)
+    chat_id, thread = str(args.chat_id).strip(), str(args.thread or "").strip()
+    if args.action == "add":
+        kind = _check_chat(args.platform, chat_id, thread, args.kind)
+        categories = await _known_categories(app, args.category)
+        if args.digest:
+            try:
+                parse_digest_schedule(args.digest, args.tz, app.clock.now())
+            except ScheduleError as exc:
+                raise CommandError(_schedule_problem(exc, args.digest, args.tz), 2) from None
+        elif args.tz != "UTC":
+            raise CommandError("--tz is the time zone of a --digest schedule; give --digest too", 2)
+        wish = destinations.Subscription(
+            platform=args.platform,
+            chat_id=chat_id,
+            thread_id=thread,
+            kind=kind,
+            categories=categories,
+            digest_cron=args.digest,
+            digest_tz=args.tz,
+            language=args.language,
+            silent=args.silent,
+        )
+        async with app.sessions.begin() as session:
             _, created = await destinations.subscribe(session, wish, app.clock.now())
-            print(("added" if created else "updated") + f" {args.platform}:{chat_id}")
-            return 0
+        print(("added" if created else "updated") + f" {args.platform}:{chat_id}")
+        return 0
+    async with app.sessions.begin() as session:
         found = await destinations.find(session, args.platform, chat_id, thread)
         if found is None:
-            print(f"error: no destination {args.platform}:{chat_id}", file=sys.stderr)
-            return 1
+            raise CommandError(f"no destination {args.platform}:{chat_id}" + (f"/{thread}" if thread else ""))
         if args.action == "remove":
             await session.delete(found)
             print(f"removed {args.platform}:{chat_id}")
@@ -294,6 +400,72 @@ async def _destinations(app: App, args: argparse.Namespace) -> int:
             found.active, found.disabled_reason = True, None
             print(f"enabled {args.platform}:{chat_id}")
     return 0
+
+
+_TELEGRAM_ID = re.compile(r"-?[1-9][0-9]{0,18}")
+_POSITIVE_ID = re.compile(r"[1-9][0-9]{0,19}")
+
+
+def _check_chat(platform: str, chat_id: str, thread: str, kind: str | None) -> str:
+    """Refuse the ids the chat commands could never produce; return the destination's kind."""
+    if platform == "telegram":
+        if not _TELEGRAM_ID.fullmatch(chat_id) or not -(2**63) <= int(chat_id) < 2**63:
+            raise CommandError(
+                f"--chat-id {chat_id[:40]!r}: a Telegram chat id is a whole number (groups and channels "
+                "are negative, channels start with -100); a @username is not an id",
+                2,
+            )
+        if thread and (not _POSITIVE_ID.fullmatch(thread) or int(thread) >= 2**31):
+            raise CommandError(f"--thread {thread[:40]!r}: a forum topic id is a positive whole number", 2)
+        if thread == "1":
+            raise CommandError("--thread 1 is the General topic: leave --thread out to post there", 2)
+        if thread and not chat_id.startswith("-"):
+            raise CommandError("--thread: only groups (negative ids) have forum topics", 2)
+    elif platform == "discord":
+        for name, value in (("--chat-id", chat_id), ("--thread", thread)):
+            if value and (not _POSITIVE_ID.fullmatch(value) or int(value) >= 2**64):
+                raise CommandError(f"{name} {value[:40]!r}: a Discord channel or thread id is a number", 2)
+    elif chat_id != CONSOLE_CHAT_ID or thread:
+        raise CommandError(f"the console has one destination: --chat-id {CONSOLE_CHAT_ID} and no --thread", 2)
+    guessed = destinations.guess_kind(platform, chat_id, thread)
+    if kind is None:
+        return guessed
+    if (kind == "thread") != bool(thread):
+        raise CommandError("--kind thread goes with --thread, and --thread with --kind thread", 2)
+    if platform == "telegram" and (kind == "private") != (not chat_id.startswith("-")):
+        raise CommandError(
+            f"--kind {kind} does not fit --chat-id {chat_id}: private chats have positive ids, "
+            "groups and channels negative ones",
+            2,
+        )
+    return kind
+
+
+async def _known_categories(app: App, wanted: Sequence[str]) -> tuple[str, ...]:
+    """Match --category values to the blog's categories, as /subscribe does; refuse unknown ones."""
+    names = [part.strip() for value in wanted for part in CATEGORY_SEPARATORS.split(value) if part.strip()]
+    if not names:
+        return ()
+    if app.settings.posts_dir.is_dir():
+        await app.scan()  # categories come from the posts: know the newest ones
+    async with app.sessions() as session:
+        known = {c.name.casefold(): c.name for c in await posts.categories(session, app.clock.now())}
+    unknown = [name for name in names if name.casefold() not in known]
+    if unknown:
+        listed = ", ".join(sorted(known.values())) or "none yet (no published posts)"
+        raise CommandError(
+            f"--category {unknown[0][:64]!r} is not a category of the blog; categories: {listed}", 2
+        )
+    return tuple(dict.fromkeys(known[name.casefold()] for name in names))
+
+
+def _schedule_problem(exc: ScheduleError, spec: str, zone: str) -> str:
+    """Say what is wrong with --digest/--tz in the command line's words (not /subscribe's)."""
+    if exc.key == "unknown_zone":
+        return f"--tz {zone[:64]!r}: unknown time zone; use an IANA name like Asia/Shanghai or UTC"
+    if exc.key == "too_frequent":
+        return f"--digest {spec[:64]!r} fires more often than once an hour; a digest comes at most hourly"
+    return f"--digest {spec[:64]!r}: use HH:MM (daily) or five cron fields (minute hour day month weekday)"
 
 
 def _destination_json(d: Destination) -> dict[str, Any]:
@@ -314,8 +486,7 @@ def _destination_json(d: Destination) -> dict[str, Any]:
 
 async def _discord(app: App, args: argparse.Namespace) -> int:
     if app.settings.discord_bot_token is None:
-        print("error: DISCORD_BOT_TOKEN is not set", file=sys.stderr)
-        return 2
+        raise CommandError("DISCORD_BOT_TOKEN is not set", 2)
     from bot.platforms.discord.platform import force_sync
 
     platform = discord_platform(app, gateway=False)

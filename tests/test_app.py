@@ -149,3 +149,19 @@ def test_run_prints_the_first_page_then_new_posts(tmp_path, posts_dir):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+async def test_a_posts_folder_that_vanishes_while_running_fails_the_scan_and_keeps_the_store(
+    app, write_post, posts_dir
+):
+    write_post("a.md", "A")
+    write_post("b.md", "B")
+    assert (await app.tick()).indexed == 2
+    unmounted = posts_dir.rename(posts_dir.with_name("elsewhere"))
+    for _ in range(3):
+        await app.tick()
+    [problem] = app.problems()
+    assert problem.startswith("scan failing (3 in a row): PreflightError: POSTS_DIR: the posts folder")
+    unmounted.rename(posts_dir)
+    report = await app.tick()
+    assert (report.indexed, report.removed, app.problems()) == (2, [], [])

@@ -102,7 +102,8 @@ def test_latest_json_contract(env, bot):
     assert first["excerpt"] == "正文 x²。"
     assert first["url"] == "https://blog.example.org/posts/a"
     missing = bot(env, "latest", "--page", "9")
-    assert missing.returncode == 1 and "没有第 9 页" in missing.stderr
+    # The command line's words, not the chat's ("例如 /latest 2").
+    assert missing.returncode == 1 and missing.stderr == "error: no page 9: there is 1 page\n"
 
 
 def test_preview_telegram_and_discord_json(env, bot):
@@ -159,7 +160,15 @@ def test_db_upgrade(env, bot):
 def test_destinations_add_list_remove_enable_and_status(env, bot):
     assert (
         bot(
-            env, "destinations", "add", "--platform", "telegram", "--chat-id", "-100123", "--category", "AI"
+            env,
+            "destinations",
+            "add",
+            "--platform",
+            "telegram",
+            "--chat-id",
+            "-100123",
+            "--category",
+            "生成模型",
         ).returncode
         == 0
     )
@@ -167,13 +176,13 @@ def test_destinations_add_list_remove_enable_and_status(env, bot):
                 "--digest", "09:30", "--tz", "Asia/Shanghai")  # fmt: skip
     assert added.stdout.strip() == "added discord:555"
     bad = bot(env, "destinations", "add", "--platform", "telegram", "--chat-id", "1", "--digest", "99 * *")
-    assert bad.returncode == 2 and "bad cron expression" in bad.stderr
+    assert bad.returncode == 2 and "--digest '99 * *': use HH:MM" in bad.stderr
     listed = json.loads(bot(env, "destinations", "list", "--json").stdout)
     assert [(d["platform"], d["chat_id"], d["kind"], d["mode"]) for d in listed] == [
         ("discord", "555", "thread", "digest"),
         ("telegram", "-100123", "group", "instant"),
     ]
-    assert listed[1]["categories"] == ["AI"]
+    assert listed[1]["categories"] == ["生成模型"]
     report = json.loads(bot(env, "status", "--json").stdout)
     assert report["destinations"] == {
         "discord": {"active": 1, "disabled": 0},
@@ -194,3 +203,234 @@ def test_blank_token_means_console():
     settings = load_settings(telegram_bot_token="  ", telegram_base_url="", _env_file=None)
     assert settings.telegram_bot_token is None and settings.telegram_base_url is None
     assert "s3cr3t" not in repr(load_settings(telegram_bot_token="123:s3cr3t", _env_file=None))
+
+
+def test_latest_into_a_closed_pipe_ends_quietly(env):
+    """`latest | head`: the reader goes away; no BrokenPipeError traceback, the exit of a SIGPIPE."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # closed before anything is written: the very first write fails
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "latest"],
+            env=env,
+            cwd=ROOT,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+
+
+def test_json_errors_are_json(env, bot, tmp_path):
+    cases = [
+        (bot(env, "latest", "--page", "9", "--json"), 1, "no page 9: there is 1 page"),
+        (bot(env, "preview", "zzz", "--json"), 1, "no post 'zzz'"),
+        (bot({**env, "POSTS_DIR": str(tmp_path / "typo")}, "scan", "--json"), 2, "POSTS_DIR"),
+        (bot({**env, "TIMEZONE": "Mars/Olympus"}, "status", "--json"), 2, "unknown time zone"),
+        (bot(env, "destinations", "add", "--platform", "telegram", "--chat-id", "@x", "--json"), 2, "@x"),
+    ]
+    for result, code, words in cases:
+        assert result.returncode == code, result
+        assert words in json.loads(result.stdout)["error"]
+        assert "Traceback" not in result.stderr
+
+
+def test_errors_use_command_line_words(env, bot):
+    results = [
+        bot(env, "latest", "--page", "9"),
+        bot(env, "latest", "--page", "0"),
+        bot(env, "preview", "zzz"),
+        bot(env, "destinations", "add", "--platform", "discord", "--chat-id", "1", "--digest", "25:99"),
+        bot(
+            env,
+            "destinations",
+            "add",
+            "--platform",
+            "discord",
+            "--chat-id",
+            "1",
+            "--digest",
+            "9:00",
+            "--tz",
+            "Mars/Olympus",
+        ),
+    ]
+    for result in results:
+        assert result.returncode in (1, 2) and result.stderr.startswith("error: ")
+        assert result.stderr.count("\n") == 1, result.stderr  # one line
+        assert (
+            "/latest" not in result.stderr
+            and "/subscribe" not in result.stderr
+            and "例如" not in result.stderr
+        )
+
+
+def test_a_missing_posts_dir_is_an_error_and_the_store_is_kept(env, bot, tmp_path):
+    assert json.loads(bot(env, "scan", "--json").stdout)["indexed"] == 2
+    typo = {**env, "POSTS_DIR": str(tmp_path / "post")}
+    scan = bot(typo, "scan")
+    assert scan.returncode == 2 and scan.stdout == ""
+    assert scan.stderr == (
+        f"error: POSTS_DIR: the posts folder {tmp_path / 'post'} does not exist; set POSTS_DIR to the "
+        "folder of your posts (nothing was indexed or removed)\n"
+    )
+    assert "invalid post" not in scan.stderr
+    run = bot(typo, "run")
+    assert run.returncode == 2 and "POSTS_DIR" in run.stderr and "standby" not in run.stderr
+    (tmp_path / "a-file").write_text("x")
+    assert "is not a folder" in bot({**env, "POSTS_DIR": str(tmp_path / "a-file")}, "scan").stderr
+    again = json.loads(bot(env, "scan", "--json").stdout)
+    assert (again["indexed"], again["removed"]) == (2, 0)
+
+
+def test_a_missing_database_folder_is_refused_not_created(env, bot, tmp_path):
+    nowhere = tmp_path / "nowhere"
+    result = bot({**env, "DATABASE_URL": f"sqlite:///{nowhere / 'bot.db'}"}, "scan")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"error: DATABASE_URL: the folder {nowhere} does not exist")
+    assert not nowhere.exists()
+
+
+def test_default_database_from_a_stray_folder_is_refused(env, bot, tmp_path):
+    """DATABASE_URL unset, run from a folder that is not the bot's: no new empty database there."""
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    unset = {k: v for k, v in env.items() if k != "DATABASE_URL"}
+    result = bot(unset, "latest", cwd=stray)
+    assert result.returncode == 2
+    assert "DATABASE_URL is not set, so the database is sqlite:///data/bot.db" in result.stderr
+    assert f"the folder data (under the working folder {stray})" in result.stderr
+    assert not (stray / "data").exists()
+
+
+def test_default_database_in_a_checkout_is_made_beside_posts(env, bot, tmp_path):
+    """`make run` in a fresh checkout: posts/ is in the working folder, so data/ is made for it."""
+    unset = {k: v for k, v in env.items() if k not in ("DATABASE_URL", "POSTS_DIR")}
+    result = bot(unset, "scan", "--json", cwd=tmp_path)  # the posts fixture is tmp_path/posts
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["indexed"] == 2
+    assert (tmp_path / "data" / "bot.db").is_file()
+
+
+@pytest.fixture
+def unwritable_folder(tmp_path):
+    if os.geteuid() != 0:
+        folder = tmp_path / "read-only"
+        folder.mkdir()
+        folder.chmod(0o500)
+        yield folder
+        folder.chmod(0o700)
+    else:
+        # Root may write anywhere on a disk, but sysfs refuses new files even to root.
+        folder = Path("/sys")
+        try:
+            (folder / "probe").open("w").close()
+        except OSError:
+            yield folder
+        else:
+            pytest.skip("no folder here refuses new files to this user")
+
+
+def test_an_unwritable_database_location_is_one_clear_line(env, bot, unwritable_folder):
+    database = unwritable_folder / "bot.db"
+    bad = {**env, "DATABASE_URL": f"sqlite:///{database}"}
+    for command in (["scan"], ["status"], ["run"]):
+        result = bot(bad, *command)
+        assert result.returncode == 2, result
+        assert result.stderr.startswith(f"error: DATABASE_URL: cannot write the SQLite database {database}: ")
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+        assert "standby" not in result.stderr
+
+
+def test_a_file_that_is_not_a_database_is_one_clear_line(env, bot, tmp_path):
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database, just a text file\n" * 200)
+    result = bot({**env, "DATABASE_URL": f"sqlite:///{garbage}"}, "scan")
+    assert result.returncode == 1
+    assert (
+        result.stderr
+        == f"error: DATABASE_URL: the SQLite database {garbage} failed: file is not a database\n"
+    )
+
+
+def test_destinations_add_refuses_what_the_chat_commands_refuse(env, bot):
+    refused = [
+        ("telegram", "@channel", []),
+        ("telegram", "12ab", []),
+        ("telegram", "0", []),
+        ("telegram", "-" + "9" * 20, []),
+        ("telegram", "-100123", ["--thread", "1"]),  # the General topic has no thread id
+        ("telegram", "-100123", ["--thread", "x"]),
+        ("telegram", "42", ["--kind", "group"]),
+        ("discord", "-5", []),
+        ("discord", "1" * 21, []),
+        ("console", "somewhere", []),
+        ("telegram", "-100123", ["--category", "Nope"]),
+        ("telegram", "-100123", ["--digest", "* * * * *"]),  # more often than hourly
+        ("telegram", "-100123", ["--tz", "Asia/Shanghai"]),  # a zone without a digest
+    ]
+    for platform, chat, extra in refused:
+        result = bot(env, "destinations", "add", "--platform", platform, "--chat-id", chat, *extra)
+        assert result.returncode == 2, (platform, chat, extra, result)
+        assert result.stderr.startswith("error: ")
+    assert json.loads(bot(env, "destinations", "list", "--json").stdout) == []
+    unknown = bot(
+        env, "destinations", "add", "--platform", "telegram", "--chat-id", "-1", "--category", "Nope"
+    )
+    assert "categories: Uncategorized, 生成模型" in unknown.stderr
+    # Names as the chat commands take them: any case, full-width separators; stored as the blog spells them.
+    ok = bot(env, "destinations", "add", "--platform", "telegram", "--chat-id", "-100123",
+             "--category", "uncategorized，生成模型")  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    [stored] = json.loads(bot(env, "destinations", "list", "--json").stdout)
+    assert stored["categories"] == ["Uncategorized", "生成模型"]
+
+
+def test_status_says_which_platforms_wait_for_a_token(env, bot, monkeypatch):
+    import asyncio
+    from datetime import UTC, datetime
+
+    from bot.app import build_app
+    from bot.settings import load_settings
+    from bot.store.destinations import Subscription, subscribe
+
+    async def queue_one_post():
+        settings = load_settings(posts_dir=env["POSTS_DIR"], database_url=env["DATABASE_URL"], _env_file=None)
+        app = build_app(settings)
+        await app.prepare()
+        await app.scan()  # the first scan broadcasts nothing
+        async with app.sessions.begin() as session:
+            await subscribe(session, Subscription("telegram", "-100123", kind="group"), app.clock.now())
+            await subscribe(session, Subscription("console", "stdout"), app.clock.now())
+        new = Path(env["POSTS_DIR"], "new.md")
+        await asyncio.to_thread(new.write_text, post_text("New", datetime.now(UTC).isoformat(), "Body."))
+        await app.tick()
+        await app.close()
+
+    asyncio.run(queue_one_post())
+    for name in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    text = bot(env, "status").stdout
+    assert "telegram: 1 deliveries wait: TELEGRAM_BOT_TOKEN is not set" in text
+    assert "console: " in text and "console: 1 deliveries wait" not in text  # the console does send
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abcdefgh")
+    report = json.loads(bot(env, "status", "--json").stdout)
+    assert report["not_sending"] == [
+        {
+            "platform": "console",
+            "queued": 1,
+            "reason": "the console shows transmissions only when no bot token is set",
+        }
+    ]
+
+
+def test_a_bad_command_line_with_json_is_json(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["latest", "--json", "--page", "two"])
+    assert exited.value.code == 2
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert error.startswith("python -m bot latest: argument --page: invalid int value")

@@ -82,6 +82,7 @@ def test_build_script_makes_a_working_environment(tmp_path):
     assert not (site / "bot").exists() and (app / "bot" / "__init__.py").is_file()
     posts = tmp_path / "posts"
     shutil.copytree(ROOT / "posts", posts)
+    (tmp_path / "data").mkdir()  # the database's folder must exist (the image's /data volume does)
     env = {
         "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
         "POSTS_DIR": str(posts),

@@ -24,6 +24,16 @@ async def status(session: AsyncSession, now: datetime, failures: int = 10) -> di
     counts = dict(
         (await session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))).all()
     )
+    queued_by_platform = dict(
+        (
+            await session.execute(
+                select(Destination.platform, func.count())
+                .join(Delivery, Delivery.destination_id == Destination.id)
+                .where(Delivery.status.in_(("pending", "sending")))
+                .group_by(Destination.platform)
+            )
+        ).all()
+    )
     retrying = (
         await session.execute(
             select(func.count())
@@ -61,6 +71,7 @@ async def status(session: AsyncSession, now: datetime, failures: int = 10) -> di
         "disabled": [_destination(d) | {"reason": d.disabled_reason} for d in disabled],
         "queue": int(counts.get("pending", 0)) + int(counts.get("sending", 0)),
         "sending": int(counts.get("sending", 0)),
+        "queued_by_platform": {platform: int(count) for platform, count in queued_by_platform.items()},
         "sent": int(counts.get("sent", 0)),
         "failed": int(counts.get("failed", 0)),
         "retrying": int(retrying),
