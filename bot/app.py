@@ -24,7 +24,7 @@ from bot.commands import Commands
 from bot.content.post_file import PostDefaults
 from bot.content.safe_text import safe_name
 from bot.health import HealthServer
-from bot.index.indexer import Indexer, Progress, ScanReport
+from bot.index.indexer import FIRST_SCAN_KEY, Indexer, Progress, ScanReport
 from bot.index.parser_pool import ParserPool, PoolLimits, default_workers
 from bot.leadership import Leader, leader_for, wait_for_leadership
 from bot.platforms.console.platform import CONSOLE_CHAT_ID, ConsoleInput, ConsolePlatform
@@ -32,7 +32,7 @@ from bot.preflight import check_posts_dir
 from bot.scheduler import Jobs
 from bot.settings import Settings
 from bot.store.database import create_engine, session_factory, upgrade
-from bot.store.models import Destination, PostRow
+from bot.store.models import Destination, MetaValue, PostRow
 
 if TYPE_CHECKING:
     from bot.platforms.discord.platform import DiscordPlatform
@@ -58,6 +58,8 @@ class App:
     _cycle: asyncio.Lock = field(default_factory=asyncio.Lock)
     scan_failures: int = 0  # scans failed in a row (not files refused: the scan itself)
     last_scan_error: str | None = None
+    _ever_indexed: bool | None = None  # whether a first index happened before; asked once
+    _scheduled_said: dict[str, datetime] = field(default_factory=dict)  # logged "scheduled for"
 
     def problems(self) -> list[str]:
         """Return what /healthz should report beyond the database and the scheduler."""
@@ -134,6 +136,9 @@ class App:
         started = time.perf_counter()
         try:
             check_posts_dir(self.settings)  # unmounted while running: a failed scan, the store kept
+            if self._ever_indexed is None:
+                async with self.sessions() as session:
+                    self._ever_indexed = await session.get(MetaValue, FIRST_SCAN_KEY) is not None
             report = await self.scan(self.commands.index.progress)
         except Exception as exc:  # a database or disk failure: keep the bot up, say so in /healthz
             self.scan_failures += 1
@@ -150,7 +155,14 @@ class App:
             log.warning("refused post file %s: %s", safe_name(path), error)
         for path in report.fixed:
             log.info("post file %s is no longer refused", safe_name(path))
+        if not self._ever_indexed:
+            self._ever_indexed = True
+            log.info(
+                "broadcast: first index, so the posts already published are recorded, not sent "
+                "(`run --backfill N` sends the newest N)"
+            )
         await self.announce()
+        await self._say_scheduled()
         await self.check_digests()
         for dispatcher in self.dispatchers.values():
             dispatcher.wake()
@@ -158,6 +170,17 @@ class App:
             self.jobs.publish_at(await self.next_scheduled())
             await self.plan_digests()
         return report
+
+    async def _say_scheduled(self) -> None:
+        """Log each future-dated post once: "scheduled for T" (again only if T changes)."""
+        async with self.sessions() as session:
+            waiting = dict(await outbox.scheduled(session, self.clock.now()))
+        for slug, at in waiting.items():
+            if self._scheduled_said.get(slug) != at:
+                log.info(
+                    "broadcast %r: scheduled for %s", slug, at.astimezone(self.settings.zone).isoformat()
+                )
+        self._scheduled_said = waiting
 
     async def next_scheduled(self) -> datetime | None:
         """Return when the next future-dated post becomes visible."""

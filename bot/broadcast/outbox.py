@@ -6,6 +6,8 @@ deliveries commit together.
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.store.models import Delivery, Destination, PostRow
 from bot.store.posts import newest_first, published
 
+log = logging.getLogger(__name__)
 DEFAULT_COLLAPSE_AFTER = 5
 INSERT_CHUNK = 1000
 
@@ -138,8 +141,17 @@ async def announce_due(
         post.announced_at = now
         if post.published_at >= post.first_seen_at - max_age:
             fresh.append(post)
+        else:
+            log.info(
+                "broadcast %r: not sent: older than BROADCAST_MAX_AGE (%s) when first seen (published %s)",
+                post.slug,
+                _duration(max_age),
+                post.published_at.isoformat(),
+            )
     rows: list[dict[str, Any]] = []
     collapsed = inserted = 0
+    singly: Counter[int] = Counter()
+    in_pages: Counter[int] = Counter()
     for destination in await active_instant(session):
         if len(rows) >= INSERT_CHUNK:  # insert as we go: 10,000 destinations need no 10,000-row list
             inserted += await insert_new(session, rows)
@@ -150,14 +162,46 @@ async def announce_due(
             key = f"collapse:{destination.id}:{ids[-1]}-{ids[0]}:{len(ids)}"
             payload = {"post_ids": ids[:page_size], "more": max(len(ids) - page_size, 0)}
             rows.append(row(destination.id, "collapse", key, now, payload=payload))
+            in_pages.update(ids)
             collapsed += 1
             continue
+        singly.update(p.id for p in wanted)
         rows += [
             row(destination.id, "post", post_key(p.id, destination.id, "post", p.version), now, p)
             for p in wanted
         ]
     inserted += await insert_new(session, rows)
+    for post in fresh:  # one line per decision, each post decided once (announced_at is now set)
+        chats = singly[post.id] + in_pages[post.id]
+        within = f" ({in_pages[post.id]} in a LATEST UPDATES message)" if in_pages[post.id] else ""
+        reason = "" if chats else f": no instant subscription takes category {post.category!r}"
+        plural = "" if chats == 1 else "s"
+        log.info("broadcast %r: sent to %d destination%s%s%s", post.slug, chats, plural, within, reason)
     return AnnounceReport(len(fresh), len(due) - len(fresh), inserted, collapsed)
+
+
+def _duration(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+async def scheduled(session: AsyncSession, now: datetime, limit: int = 1000) -> list[tuple[str, datetime]]:
+    """Return (slug, publication time) of the posts waiting for their date, soonest first."""
+    query = (
+        select(PostRow.slug, PostRow.published_at)
+        .where(
+            PostRow.state == "active",
+            PostRow.draft.is_(False),
+            PostRow.announced_at.is_(None),
+            PostRow.published_at > now,
+        )
+        .order_by(PostRow.published_at)
+        .limit(limit)
+    )
+    return [(slug, at) for slug, at in (await session.execute(query)).all()]
 
 
 def sent_messages(delivery: Delivery) -> dict[str, Any]:

@@ -26,3 +26,49 @@ async def test_announce_report_counts(app, clock, write_post):
     assert (report.announced, report.skipped_old, report.deliveries) == (1, 1, 2)
     async with app.sessions.begin() as session:
         assert (await announce_due(session, clock.now(), timedelta(days=3))).announced == 0
+
+
+async def test_every_broadcast_decision_is_logged_once(app, clock, write_post, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    write_post("seed.md", "Seed", date="2026-11-01", slug="seed")
+    await app.tick()  # the first index: what is already published is recorded, not sent
+    async with app.sessions.begin() as session:
+        await subscribe(session, Subscription("telegram", "1"), clock.now())
+        await subscribe(session, Subscription("telegram", "2", categories=("Other",)), clock.now())
+    write_post("a.md", "A", date="2026-11-22", slug="a")
+    write_post("old.md", "Old", date="2026-01-01", slug="old")
+    write_post("later.md", "Later", date="2026-11-25", slug="later")
+    for _ in range(3):
+        await app.tick()  # later scans repeat nothing
+    clock.advance(days=4)
+    await app.tick()
+    await app.tick()
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("broadcast")]
+    assert said == [
+        "broadcast: first index, so the posts already published are recorded, not sent "
+        "(`run --backfill N` sends the newest N)",
+        "broadcast 'old': not sent: older than BROADCAST_MAX_AGE (3d) when first seen "
+        "(published 2026-01-01T00:00:00+00:00)",
+        "broadcast 'a': sent to 1 destination",
+        "broadcast 'later': scheduled for 2026-11-25T00:00:00+00:00",
+        "broadcast 'later': sent to 1 destination",
+    ]
+
+
+async def test_a_post_no_subscription_takes_says_so(app, clock, write_post, caplog):
+    import logging
+
+    await app.tick()
+    async with app.sessions.begin() as session:
+        await subscribe(session, Subscription("telegram", "1", categories=("Python",)), clock.now())
+    write_post("a.md", "A", date="2026-11-22", slug="a", category="扩散")
+    write_post("b.md", "B", date="2026-11-22", slug="b", category="Python")
+    caplog.set_level(logging.INFO)
+    await app.tick()
+    said = sorted(r.getMessage() for r in caplog.records if r.getMessage().startswith("broadcast '"))
+    assert said == [
+        "broadcast 'a': sent to 0 destinations: no instant subscription takes category '扩散'",
+        "broadcast 'b': sent to 1 destination",
+    ]
