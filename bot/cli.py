@@ -14,6 +14,8 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NoReturn
 
+import asyncpg
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from bot.app import App, LeadershipLost, build_app, discord_platform, run
@@ -200,8 +202,14 @@ async def _with_app(
 ) -> int:
     app = build_app(settings)
     try:
-        if args.command != "run":
-            await app.prepare()
+        if args.command != "run":  # `run` waits for the database instead (see bot.leadership)
+            try:
+                await app.prepare()
+            except (OSError, asyncpg.PostgresError) as exc:
+                url = make_url(settings.database_url)
+                reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+                where = f" at {url.host}:{url.port or 5432}" if url.host else ""
+                raise CommandError(f"DATABASE_URL: cannot reach the database{where}: {reason}") from None
         return await handler(app, args)
     finally:
         await app.close()

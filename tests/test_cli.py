@@ -434,3 +434,15 @@ def test_a_bad_command_line_with_json_is_json(capsys):
     assert exited.value.code == 2
     error = json.loads(capsys.readouterr().out)["error"]
     assert error.startswith("python -m bot latest: argument --page: invalid int value")
+
+
+def test_an_unreachable_postgresql_is_one_clear_line(env, bot):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = bot({**env, "DATABASE_URL": f"postgresql://bot:hunter2@127.0.0.1:{port}/bot"}, "status")
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"error: DATABASE_URL: cannot reach the database at 127.0.0.1:{port}: ")
+    assert "hunter2" not in result.stderr
