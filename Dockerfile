@@ -29,6 +29,8 @@ ENV PATH=/venv/bin:$PATH \
     DATABASE_URL=sqlite:////data/bot.db \
     HTTP_PORT=8080 \
     HTTP_HOST=0.0.0.0 \
+    # Inside a container the webhook must listen beyond loopback (publish its port to use it).
+    TELEGRAM_WEBHOOK_HOST=0.0.0.0 \
     # glibc's per-thread malloc arenas fragment a long-running asyncio process; two are plenty.
     MALLOC_ARENA_MAX=2
 USER 10001
