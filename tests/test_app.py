@@ -160,8 +160,8 @@ async def test_a_posts_folder_that_vanishes_while_running_fails_the_scan_and_kee
     unmounted = posts_dir.rename(posts_dir.with_name("elsewhere"))
     for _ in range(3):
         await app.tick()
-    [problem] = app.problems()
+    [problem] = app.cycle.problems()
     assert problem.startswith("scan failing (3 in a row): PreflightError: POSTS_DIR: the posts folder")
     unmounted.rename(posts_dir)
     report = await app.tick()
-    assert (report.indexed, report.removed, app.problems()) == (2, [], [])
+    assert (report.indexed, report.removed, app.cycle.problems()) == (2, [], [])

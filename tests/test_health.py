@@ -72,7 +72,9 @@ async def test_a_scan_that_keeps_failing_makes_healthz_say_so(app, write_post):
     write_post("a.md", "A")
     async with app.engine.begin() as connection:
         await connection.execute(text("DROP TABLE files_seen"))  # the store broke under the bot
-    server = HealthServer(app.sessions, lambda: "leader", lambda: True, "127.0.0.1", 0, problems=app.problems)
+    server = HealthServer(
+        app.sessions, lambda: "leader", lambda: True, "127.0.0.1", 0, problems=app.cycle.problems
+    )
     await server.start()
     try:
         async with aiohttp.ClientSession(f"http://127.0.0.1:{server.port}") as http:

@@ -16,6 +16,20 @@ class Window:
     limit: int
     seconds: float
 
+    @classmethod
+    def rate(cls, count: float, seconds: float) -> Window:
+        """`count` sends per `seconds`, fractions kept: 2.5 a second is one send every 0.4 s."""
+        if count <= 0:
+            raise ValueError("a rate must be positive")
+        if float(count).is_integer():
+            return cls(int(count), seconds)
+        return cls(1, seconds / count)
+
+    @classmethod
+    def per_second(cls, count: float) -> Window:
+        """`count` sends a second."""
+        return cls.rate(count, 1.0)
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:

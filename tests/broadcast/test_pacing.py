@@ -45,3 +45,22 @@ def test_forget_idle_keeps_memory_flat():
         pacer.record(str(i), False, 0.0)
     pacer.forget_idle(10.0)
     assert pacer._chats == {}
+
+
+def test_fractional_rates_are_kept_not_truncated():
+    from bot.broadcast.pacing import Window
+
+    assert Window.per_second(30) == Window(30, 1.0)
+    assert Window.per_second(2.5) == Window(1, 0.4)
+    assert Window.rate(0.5, 60.0) == Window(1, 120.0)  # half a message a minute: one every two minutes
+
+
+def test_platform_limits_come_from_the_registry_with_the_settings_rates():
+    from bot.broadcast.pacing import Window
+    from bot.platforms import registry
+    from bot.settings import load_settings
+
+    settings = load_settings(_env_file=None, telegram_chat_per_s=0.5, discord_global_per_s=45)
+    assert registry.spec_for("telegram").limits(settings).per_chat == Window(1, 2.0)
+    assert registry.spec_for("discord").limits(settings).overall == Window(45, 1.0)
+    assert registry.spec_for("console").limits(settings).overall is None
