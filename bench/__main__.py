@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import engine_bench, index_bench, memory_bench
+from bench import engine_bench, index_bench, memory_bench, real_bench
 from bench.index_bench import BenchError, Context
 from bench.report import CpuMeter, Row, load_results, machine_info, merge_results, render_table
 
@@ -17,12 +17,15 @@ BUSY_NEIGHBOURS = 0.25  # CPUs used by other processes above which timings are f
 FULL_POSTS = 10_000
 QUICK_POSTS = 1_000
 
-# Run in this order: `rescan` reuses the database `cold_index` leaves behind. The broadcast ones
-# wait on pacing and subprocesses: `pacing` alone takes ~3.5 minutes at full size (2 × 100 s).
+# Run in this order: `rescan` reuses the database `cold_index` leaves behind; `rescan_refused`
+# indexes its own tree first. The broadcast ones wait on pacing and subprocesses: `pacing` alone
+# takes ~3.5 minutes at full size (2 × 100 s).
 BENCHMARKS: dict[str, Callable[[Context], list[Row]]] = {
     "cold_index": index_bench.cold_index,
     "rescan": index_bench.rescan,
     "parse": index_bench.parse,
+    "cold_index_real": real_bench.cold_index_real,
+    "rescan_refused": real_bench.rescan_refused,
     "pacing": engine_bench.pacing,
     "engine": engine_bench.engine,
     "saved_to_sent": engine_bench.saved_to_sent,
