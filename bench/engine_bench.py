@@ -36,7 +36,7 @@ from bench.index_bench import BenchError, Context, Stopwatch
 from bench.report import Row
 from bot.app import App, build_app
 from bot.broadcast.pacing import NO_LIMITS, Limits, Window
-from bot.broadcast.platform import Target
+from bot.broadcast.sender import Target
 from bot.clock import SystemClock
 from bot.content.models import View
 from bot.settings import Settings, load_settings

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.broadcast import outbox
 from bot.broadcast.dispatcher import Dispatcher, EngineSettings
 from bot.broadcast.pacing import Limits, Pacer
-from bot.broadcast.platform import Platform
+from bot.broadcast.sender import Sender
 from bot.clock import Clock, SystemClock
 from bot.commands import Commands
 from bot.content.post_file import PostDefaults
@@ -55,20 +55,20 @@ class App:
         await upgrade(self.engine)
 
     def add_platform(
-        self, platform: Platform, limits: Limits | None = None, pacer: Pacer | None = None
+        self, sender: Sender, limits: Limits | None = None, pacer: Pacer | None = None
     ) -> Dispatcher:
-        """Register a platform adapter and the dispatcher that paces its sends.
+        """Register a platform's sender and the dispatcher that paces its sends.
 
         Pass the `pacer` its command replies use, so replies and transmissions share the limits.
         """
         dispatcher = Dispatcher(
             self.sessions,
-            platform,
-            pacer or Pacer(limits or self.limits_for(platform.name)),
+            sender,
+            pacer or Pacer(limits or self.limits_for(sender.name)),
             self.clock,
             EngineSettings(concurrency=self.settings.send_concurrency, lang=self.settings.language),
         )
-        self.dispatchers[platform.name] = dispatcher
+        self.dispatchers[sender.name] = dispatcher
         return dispatcher
 
     def limits_for(self, name: str) -> Limits:

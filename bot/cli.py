@@ -19,7 +19,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from bot.app import App, build_app
-from bot.broadcast.platform import StartupError
 from bot.content.models import LatestPage, Notice, Transmission
 from bot.content.render import discord as discord_render
 from bot.content.render import telegram as telegram_render
@@ -30,6 +29,7 @@ from bot.logs import configure as configure_logging
 from bot.logs import secret_parts
 from bot.platforms.console.platform import CONSOLE_CHAT_ID
 from bot.platforms.discord.spec import build as discord_platform
+from bot.platforms.spec import StartupError
 from bot.preflight import PreflightError, check_database_location, check_posts_dir, sqlite_path
 from bot.runner import LeadershipLost, run
 from bot.scheduler import ScheduleError, parse_digest_schedule

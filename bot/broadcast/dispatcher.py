@@ -18,16 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast.outbox import next_due
 from bot.broadcast.pacing import Pacer
-from bot.broadcast.platform import (
+from bot.broadcast.recorder import Outcome, Recorder
+from bot.broadcast.sender import (
     DestinationGone,
     DestinationMoved,
-    Platform,
     RetryAfter,
     RetryLater,
+    Sender,
     SendError,
     Target,
 )
-from bot.broadcast.recorder import Outcome, Recorder
 from bot.clock import Clock
 from bot.content.models import Lang, LatestPage, Transmission, View
 from bot.metrics import record_outcome
@@ -81,7 +81,7 @@ class Dispatcher:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        platform: Platform,
+        platform: Sender,
         pacer: Pacer,
         clock: Clock,
         settings: EngineSettings | None = None,

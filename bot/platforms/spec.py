@@ -15,10 +15,14 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast.pacing import Limits, Pacer
-from bot.broadcast.platform import Platform
+from bot.broadcast.sender import Sender
 from bot.clock import Clock
 from bot.commands import Commands
 from bot.settings import Settings
+
+
+class StartupError(RuntimeError):
+    """A platform could not start (bad token, unreachable API); the message is safe to show."""
 
 
 class Host(Protocol):
@@ -38,7 +42,7 @@ class Host(Protocol):
 class Started:
     """A started platform: the sender the engine paces, and the pacer its replies share, if any."""
 
-    sender: Platform
+    sender: Sender
     pacer: Pacer | None = None
 
 

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from bot.broadcast.platform import BadMessage, DestinationGone, DestinationMoved, RetryAfter, RetryLater
+from bot.broadcast.sender import BadMessage, DestinationGone, DestinationMoved, RetryAfter, RetryLater
 from bot.content.models import LatestPage, Transmission
 from bot.store.destinations import Subscription, subscribe
 from bot.store.models import Delivery, Destination

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from bot.broadcast.platform import SendError, Target
+from bot.broadcast.sender import SendError, Target
 from bot.clock import Clock
 from bot.content.models import View
 

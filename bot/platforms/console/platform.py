@@ -12,7 +12,7 @@ from datetime import tzinfo
 from itertools import count
 from typing import TextIO
 
-from bot.broadcast.platform import Target
+from bot.broadcast.sender import Target
 from bot.content.i18n import t
 from bot.content.models import Lang, Notice, Transmission, View
 from bot.content.render.text import render_view

@@ -12,8 +12,8 @@ import aiohttp
 import discord
 from discord.http import Route
 
-from bot.broadcast import platform
-from bot.broadcast.platform import Target
+from bot.broadcast import sender
+from bot.broadcast.sender import Target
 from bot.content.i18n import t
 from bot.content.models import LatestPage, Notice, SearchResults, Transmission, View
 from bot.content.render.common import clamp, one_line
@@ -42,7 +42,7 @@ def _retry_after(exc: discord.HTTPException) -> float:
         return 5.0
 
 
-def map_error(exc: discord.HTTPException) -> platform.SendError:
+def map_error(exc: discord.HTTPException) -> sender.SendError:
     """Translate one discord.py HTTP error into the engine's failure types."""
     reason = str(exc)
     if exc.status == 429:
@@ -50,19 +50,17 @@ def map_error(exc: discord.HTTPException) -> platform.SendError:
         # whole bot, not just this channel.
         via = exc.response.headers.get("Via") if exc.response is not None else None
         everywhere = not via or exc.response.headers.get("X-RateLimit-Global") == "true"
-        return platform.RetryAfter(_retry_after(exc), everywhere=everywhere)
+        return sender.RetryAfter(_retry_after(exc), everywhere=everywhere)
     if exc.status >= 500 or exc.status == 401:
         # 401 means a revoked token: an operator must act, and retrying slowly keeps the queue meanwhile.
-        return platform.RetryLater(reason)
+        return sender.RetryLater(reason)
     if isinstance(exc, discord.Forbidden):  # 50001 Missing Access, 50013 Missing Permissions, ...
-        return platform.DestinationGone(reason)
+        return sender.DestinationGone(reason)
     if isinstance(exc, discord.NotFound):
-        return (
-            platform.BadMessage(reason) if exc.code == UNKNOWN_MESSAGE else platform.DestinationGone(reason)
-        )
+        return sender.BadMessage(reason) if exc.code == UNKNOWN_MESSAGE else sender.DestinationGone(reason)
     if exc.code in (NON_TEXT_CHANNEL, ARCHIVED_THREAD):
-        return platform.DestinationGone(reason)  # retrying cannot help; resubscribing after a fix can
-    return platform.BadMessage(reason)
+        return sender.DestinationGone(reason)  # retrying cannot help; resubscribing after a fix can
+    return sender.BadMessage(reason)
 
 
 async def call_mapped(action: Callable[[], Awaitable[T]], keep: Collection[int] = ()) -> T:
@@ -70,13 +68,13 @@ async def call_mapped(action: Callable[[], Awaitable[T]], keep: Collection[int] 
     try:
         return await action()
     except discord.RateLimited as exc:
-        raise platform.RetryAfter(exc.retry_after) from None
+        raise sender.RetryAfter(exc.retry_after) from None
     except discord.HTTPException as exc:
         if exc.code in keep:
             raise
         raise map_error(exc) from None
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-        raise platform.RetryLater(f"{type(exc).__name__}: {exc}") from None
+        raise sender.RetryLater(f"{type(exc).__name__}: {exc}") from None
 
 
 def post_name(view: View) -> str:
@@ -104,7 +102,7 @@ def _tags(forum: discord.ForumChannel, view: View) -> list[discord.ForumTag]:
 
 
 class DiscordSender:
-    """The Discord side of the platform protocol, over discord.py's REST client (no gateway needed)."""
+    """Discord's `Sender`, over discord.py's REST client (no gateway needed)."""
 
     name = "discord"
 
@@ -146,9 +144,7 @@ class DiscordSender:
     async def _forum(self, channel_id: int) -> discord.ForumChannel:
         channel = await call_mapped(lambda: self.client.fetch_channel(channel_id))
         if not isinstance(channel, discord.ForumChannel):
-            raise platform.DestinationGone(
-                f"channel {channel_id} ({type(channel).__name__}) takes no messages"
-            )
+            raise sender.DestinationGone(f"channel {channel_id} ({type(channel).__name__}) takes no messages")
         self._forums[channel_id] = channel
         return channel
 

@@ -19,8 +19,8 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.broadcast import platform
-from bot.broadcast.platform import Target
+from bot.broadcast import sender
+from bot.broadcast.sender import Target
 from bot.content.models import View
 from bot.content.render.telegram import TelegramMessage, render_view
 
@@ -50,23 +50,23 @@ async def call_mapped(action: Callable[[], Awaitable[T]]) -> T:
     try:
         return await action()
     except RetryAfter as exc:
-        raise platform.RetryAfter(_seconds(exc.retry_after)) from None
+        raise sender.RetryAfter(_seconds(exc.retry_after)) from None
     except ChatMigrated as exc:
-        raise platform.DestinationMoved(str(exc.new_chat_id)) from None
+        raise sender.DestinationMoved(str(exc.new_chat_id)) from None
     except Forbidden as exc:
-        raise platform.DestinationGone(exc.message) from None
+        raise sender.DestinationGone(exc.message) from None
     except InvalidToken as exc:
         # A revoked token needs an operator; retrying slowly keeps the queue intact meanwhile.
-        raise platform.RetryLater(f"Telegram refused the bot token: {type(exc).__name__}") from None
+        raise sender.RetryLater(f"Telegram refused the bot token: {type(exc).__name__}") from None
     except BadRequest as exc:  # before NetworkError: BadRequest subclasses it
         text = exc.message.lower()
         if any(marker in text for marker in _GONE):
-            raise platform.DestinationGone(exc.message) from None
-        raise platform.BadMessage(exc.message) from None
+            raise sender.DestinationGone(exc.message) from None
+        raise sender.BadMessage(exc.message) from None
     except NetworkError as exc:  # TimedOut, 5xx, connection errors
-        raise platform.RetryLater(exc.message or type(exc).__name__) from None
+        raise sender.RetryLater(exc.message or type(exc).__name__) from None
     except TelegramError as exc:
-        raise platform.RetryLater(exc.message) from None
+        raise sender.RetryLater(exc.message) from None
 
 
 def keyboard(message: TelegramMessage) -> InlineKeyboardMarkup | None:
@@ -88,7 +88,7 @@ def _chat(target: Target) -> int | str:
 
 
 class TelegramSender:
-    """The Telegram side of the platform protocol."""
+    """Telegram's `Sender`: what the engine sends through to Telegram."""
 
     name = "telegram"
 
@@ -140,7 +140,7 @@ class TelegramSender:
                         **ids,
                     )
                 )
-        except platform.BadMessage as exc:
+        except sender.BadMessage as exc:
             if not any(marker in exc.reason.lower() for marker in _ALREADY_DONE):
                 raise
 
@@ -151,7 +151,7 @@ class TelegramSender:
             delete = partial(self.bot.delete_message, chat_id=chat, message_id=int(message_id))
             try:
                 await call_mapped(delete)
-            except platform.BadMessage as exc:
+            except sender.BadMessage as exc:
                 if not any(marker in exc.reason.lower() for marker in _ALREADY_DONE):
                     raise
 

@@ -2,7 +2,7 @@ import io
 import os
 from dataclasses import replace
 
-from bot.broadcast.platform import Target
+from bot.broadcast.sender import Target
 from bot.platforms.console.platform import ConsoleInput, ConsolePlatform
 from tests.conftest import NOW
 

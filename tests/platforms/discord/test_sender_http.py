@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.app import build_app
 from bot.broadcast.dispatcher import EngineSettings
-from bot.broadcast.platform import BadMessage, DestinationGone, RetryAfter, RetryLater, Target
+from bot.broadcast.sender import BadMessage, DestinationGone, RetryAfter, RetryLater, Target
 from bot.clock import SystemClock
 from bot.content.models import LatestPage, Transmission
 from bot.platforms.discord.sender import DiscordSender, open_client, post_name

@@ -1,4 +1,8 @@
-"""The protocol every platform adapter implements, and the failures it may report."""
+"""The port the engine sends through: `Sender`, what it sends to, and the failures it may report.
+
+Each platform's sender (`TelegramSender`, `DiscordSender`, the console) implements `Sender`; the
+chat front ends (`TelegramPlatform`, `DiscordPlatform`) own one as their `.sender`.
+"""
 
 from __future__ import annotations
 
@@ -17,10 +21,10 @@ class Target:
     silent: bool = False
 
 
-class Platform(Protocol):
+class Sender(Protocol):
     """Send, edit and delete rendered views; map platform errors to `SendError` subclasses."""
 
-    name: str
+    name: str  # the platform's name, as destinations store it
 
     async def send(self, target: Target, view: View) -> list[str]:
         """Send `view`; return the ids of the messages it became."""
@@ -70,7 +74,3 @@ class DestinationMoved(SendError):
 
 class BadMessage(SendError):
     """The platform refused the message itself; retrying cannot help."""
-
-
-class StartupError(RuntimeError):
-    """A platform could not start (bad token, unreachable API); the message is safe to show."""
