@@ -55,18 +55,23 @@ class App:
         await upgrade(self.engine)
 
     def add_platform(
-        self, sender: Sender, limits: Limits | None = None, pacer: Pacer | None = None
+        self,
+        sender: Sender,
+        limits: Limits | None = None,
+        pacer: Pacer | None = None,
+        engine: EngineSettings | None = None,
     ) -> Dispatcher:
         """Register a platform's sender and the dispatcher that paces its sends.
 
-        Pass the `pacer` its command replies use, so replies and transmissions share the limits.
+        Pass the `pacer` its command replies use, so replies and transmissions share the limits;
+        `engine` replaces the knobs taken from the settings (tests shorten the retry backoff).
         """
         dispatcher = Dispatcher(
             self.sessions,
             sender,
             pacer or Pacer(limits or self.limits_for(sender.name)),
             self.clock,
-            EngineSettings(concurrency=self.settings.send_concurrency, lang=self.settings.language),
+            engine or EngineSettings(concurrency=self.settings.send_concurrency, lang=self.settings.language),
         )
         self.dispatchers[sender.name] = dispatcher
         return dispatcher

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Build the image's Python environment; the Dockerfile runs these steps and so does a test
-# (tests/test_docker.py), so a broken step cannot hide behind a missing Docker engine.
+# Build the image's Python environment; the Dockerfile runs these steps and so does `make image-env`
+# (part of `make test`), whose result tests/test_docker.py uses like the image does, so a broken step
+# cannot hide behind a missing Docker engine.
 #   build-venv.sh deps VENV APP SRC   create VENV with the dependencies listed in SRC/pyproject.toml,
 #                                     and a .pth line that puts APP on its import path
 #   build-venv.sh app  VENV APP SRC   install the bot itself from SRC into APP (no dependencies)

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import fresh_postgres_database
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each test in the folder runs twice: on a SQLite file and on a fresh PostgreSQL database."""
     if request.param == "sqlite":

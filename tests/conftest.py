@@ -15,9 +15,19 @@ import pytest
 from bot.app import App, build_app
 from bot.clock import FakeClock
 from bot.settings import load_settings
-from tests.postgres import running_server
+from tests.postgres import INSTALL_HINT, bin_dir, running_server
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+# Fixtures that put a test in a tier (pyproject's markers): a test using one gets the tier's marker
+# even if its author forgot it, so `-m "not postgres"` and `make test-fast` never start what they leave out.
+TIER_FIXTURES = {"postgres_server": "postgres", "spawned": "process"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture, marker in TIER_FIXTURES.items():
+            if fixture in getattr(item, "fixturenames", ()) and item.get_closest_marker(marker) is None:
+                item.add_marker(marker)
 
 
 def post_text(title: str, date: str = "2026-11-20", body: str = "正文内容。", **meta: str) -> str:
@@ -55,7 +65,9 @@ def write_post(posts_dir: Path) -> Callable[..., Path]:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
-    """One PostgreSQL server for the whole run, started on first use."""
+    """One PostgreSQL server for the whole run, started on first use; without one the tests fail."""
+    if bin_dir() is None:
+        pytest.fail(INSTALL_HINT, pytrace=False)
     with running_server() as url:
         yield url
 

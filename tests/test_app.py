@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import ensure_console_destination
@@ -117,6 +118,8 @@ class Lines:
         raise AssertionError(f"{text!r} not printed; got:\n{''.join(self.seen)}")
 
 
+@pytest.mark.slow
+@pytest.mark.process
 def test_run_prints_the_first_page_then_new_posts(tmp_path, posts_dir):
     (posts_dir / "a.md").write_text(post_text("第一篇", "2026-01-01", "内容。"))
     env = {

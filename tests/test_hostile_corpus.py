@@ -7,6 +7,7 @@ import socket
 from datetime import UTC, datetime
 
 import aiohttp
+import pytest
 
 from bot.app import build_app
 from bot.settings import load_settings
@@ -53,6 +54,8 @@ def _drop_hostile_files(folder) -> None:
     (folder / "escape\x1b[31mred.md").write_text("---\ndate: 2024-01-01\n---\nx\n", encoding="utf-8")
 
 
+@pytest.mark.slow
+@pytest.mark.process
 async def test_hostile_files_cost_only_themselves_in_a_running_bot(tmp_path, posts_dir, spawned):
     (posts_dir / "good-old.md").write_text(post_text("Good old post", "2024-01-01"), encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'bot.db'}"

@@ -1,4 +1,5 @@
 import asyncpg
+import pytest
 
 from bot.leadership import FileLeader, PostgresLeader, leader_for, wait_for_leadership
 from tests.conftest import fresh_postgres_database
@@ -13,6 +14,7 @@ async def test_file_lock_admits_one_leader(tmp_path):
     await second.release()
 
 
+@pytest.mark.postgres
 async def test_postgres_advisory_lock_admits_one_leader_and_frees_on_disconnect(postgres_server):
     url = await fresh_postgres_database(postgres_server)
     first, second = PostgresLeader(url), PostgresLeader(url)
@@ -81,6 +83,7 @@ async def test_a_lock_file_that_cannot_be_opened_is_an_error_not_a_standby(tmp_p
     assert not (tmp_path / "no-such-folder").exists()  # not created behind the operator's back
 
 
+@pytest.mark.postgres
 async def test_standby_names_the_postgres_lock_holder(postgres_server):
     import os
     import socket

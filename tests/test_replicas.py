@@ -6,6 +6,8 @@ import signal
 import time
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.app import build_app
 from bot.settings import load_settings
 from bot.store.destinations import Subscription, subscribe
@@ -28,6 +30,9 @@ async def until(condition, limit):
             await asyncio.sleep(0.01)
 
 
+@pytest.mark.slow
+@pytest.mark.process
+@pytest.mark.postgres
 async def test_standby_takes_over_when_the_leader_dies(tmp_path, posts_dir, postgres_server, spawned):
     url = await fresh_postgres_database(postgres_server)
     app = build_app(load_settings(posts_dir=posts_dir, database_url=url, _env_file=None))

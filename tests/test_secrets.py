@@ -5,12 +5,16 @@ import os
 import socket
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.app import build_app
 from bot.settings import load_settings
 from bot.store.destinations import Subscription, subscribe
 from tests.conftest import post_text
 from tests.fakes.telegram_server import FakeTelegram
 from tests.live import start_bot
+
+pytestmark = [pytest.mark.process, pytest.mark.slow]  # every test runs `python -m bot run`
 
 TOKEN = "555111:SECRET-never-in-logs-7f3a"
 

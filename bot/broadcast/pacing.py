@@ -132,6 +132,11 @@ class Pacer:
         """Hold the whole platform back until `until` (a global 429)."""
         self._paused_until = max(self._paused_until, until)
 
+    @property
+    def tracked_chats(self) -> int:
+        """How many chats' send windows are kept in memory (`forget_idle` drops the idle ones)."""
+        return len(self._chats)
+
     def forget_idle(self, now: float) -> None:
         """Drop chats whose windows are empty, so memory stays flat with many destinations."""
         for chat, logs in list(self._chats.items()):

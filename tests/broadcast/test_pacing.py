@@ -43,8 +43,9 @@ def test_forget_idle_keeps_memory_flat():
     pacer = Pacer(TELEGRAM_LIMITS)
     for i in range(1000):
         pacer.record(str(i), False, 0.0)
+    assert pacer.tracked_chats == 1000
     pacer.forget_idle(10.0)
-    assert pacer._chats == {}
+    assert pacer.tracked_chats == 0
 
 
 def test_fractional_rates_are_kept_not_truncated():

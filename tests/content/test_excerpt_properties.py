@@ -1,5 +1,6 @@
 """Property tests: generated posts with every generator's syntax, math and code at any offset."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -93,6 +94,7 @@ def posts(draw: st.DrawFn) -> str:
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(posts(), st.sampled_from(["zh", "en"]), st.sampled_from([120, 350, 600]))
 def test_no_generator_syntax_math_or_markup_reaches_the_excerpt(body, lang, limit):
@@ -101,6 +103,7 @@ def test_no_generator_syntax_math_or_markup_reaches_the_excerpt(body, lang, limi
     assert len(excerpt) <= limit
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(posts(), st.sampled_from(["zh", "en"]), st.sampled_from([120, 350]))
 def test_the_fast_path_gives_the_same_excerpt_as_a_full_render(body, lang, limit):

@@ -1,8 +1,10 @@
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.index.indexer import Indexer
 from bot.store.models import PostRow, SlugHistory
 
 
@@ -129,9 +131,12 @@ async def test_broken_files_are_reported_and_the_rest_indexed(app, posts_dir, wr
 
 
 async def test_oversized_file_is_refused(app, posts_dir):
-    app.indexer._defaults = type(app.indexer._defaults)(timezone=app.settings.zone, max_bytes=2000)
+    small = Indexer(app.sessions, posts_dir, replace(app.indexer.defaults, max_bytes=2000), app.clock)
     (posts_dir / "huge.md").write_text("---\ndate: 2026-01-01\n---\n" + "x" * 5000)
-    report = await app.scan()
+    try:
+        report = await small.scan()
+    finally:
+        small.close()
     assert "over the 2000-byte limit" in dict(report.invalid)["huge.md"]
 
 
@@ -206,13 +211,11 @@ def test_paths_are_posix_relative(tmp_path: Path):
 
 
 async def test_a_scan_from_another_process_does_not_confuse_the_running_indexer(app, posts_dir, write_post):
-    from bot.index.indexer import Indexer
-
     write_post("a.md", "A", slug="a")
     write_post("b.md", "B", slug="b")
     await app.scan()
     # A second indexer over the same store stands for `python -m bot scan` run beside `run`.
-    other = Indexer(app.sessions, posts_dir, app.indexer._defaults, app.clock)
+    other = Indexer(app.sessions, posts_dir, app.indexer.defaults, app.clock)
     (posts_dir / "b.md").unlink()
     write_post("c.md", "C", slug="c")
     assert (await other.scan()).removed == ["b"]

@@ -9,6 +9,8 @@ import time
 from datetime import UTC
 from pathlib import Path
 
+import pytest
+
 from bot.content.post_file import PostDefaults
 from bot.index.parser_pool import ParserPool, PoolLimits
 from bot.index.walk import walk_posts
@@ -39,6 +41,7 @@ async def test_a_hanging_file_is_stopped_and_the_rest_still_parse(tmp_path):
     assert pool.killed == 2
 
 
+@pytest.mark.slow
 async def test_memory_is_bounded_per_worker(tmp_path):
     work = _files(tmp_path, ["greedy.md", "fine.md"])
     pool = ParserPool(PoolLimits(workers=1, timeout=20, memory_mb=512), reader=read_greedily)
@@ -62,6 +65,7 @@ async def test_workers_are_reused_across_scans_and_stopped_by_close(tmp_path):
         assert not _alive(pid)
 
 
+@pytest.mark.process
 def test_kill_9_of_the_bot_leaves_no_parser_process(tmp_path):
     (tmp_path / "a.md").write_text(post_text("A"), encoding="utf-8")
     script = textwrap.dedent(

@@ -84,6 +84,11 @@ class DiscordPlatform:
         """Where the commands live: `global`, or `guild:<id>` while testing in one server."""
         return f"guild:{self.guild.id}" if self.guild else "global"
 
+    @property
+    def gateway_running(self) -> bool:
+        """Whether the gateway connection is running (`start` starts it, `stop` ends it)."""
+        return self._connection is not None and not self._connection.done()
+
     async def login(self) -> None:
         """Log in over REST (no gateway): enough to send, edit, delete and sync commands."""
         if self._api_base:

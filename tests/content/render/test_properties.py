@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -335,6 +336,7 @@ def test_any_transmission_is_accepted_everywhere(item: Transmission, zone: tzinf
     _render_all(item, zone)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(page=latest_pages(), zone=ZONES)
 def test_any_latest_page_is_accepted_everywhere(page: LatestPage, zone: tzinfo) -> None:
@@ -357,6 +359,7 @@ def test_any_latest_page_is_accepted_everywhere(page: LatestPage, zone: tzinfo) 
     _render_all(page, zone)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(view=search_results(), zone=ZONES)
 def test_any_search_results_are_accepted_everywhere(view: SearchResults, zone: tzinfo) -> None:

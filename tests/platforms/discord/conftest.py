@@ -51,6 +51,7 @@ async def feed(
     """Deliver an interaction as the gateway would and wait for the bot's first answer."""
     context.setdefault("channel_id", 555)
     payload = server.new_interaction(kind, data, **context)
+    # discord.py's own gateway state (not the bot's): what its websocket calls for INTERACTION_CREATE.
     platform.client._connection.parse_interaction_create(payload)
     return await server.answer_to(payload)
 

@@ -5,6 +5,8 @@ import os
 import signal
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.app import build_app
 from bot.commands import COMMANDS
 from bot.settings import load_settings
@@ -14,6 +16,8 @@ from tests.fakes.discord_server import FakeDiscord
 from tests.live import start_bot
 
 
+@pytest.mark.slow
+@pytest.mark.process
 async def test_run_sends_to_discord_and_syncs_commands_once(tmp_path, posts_dir):
     url = f"sqlite:///{tmp_path / 'd.db'}"
     app = build_app(load_settings(posts_dir=posts_dir, database_url=url, _env_file=None))
@@ -60,6 +64,7 @@ async def test_run_sends_to_discord_and_syncs_commands_once(tmp_path, posts_dir)
     assert [c["name"] for c in server.syncs[0][1]] == [c.name for c in COMMANDS]
 
 
+@pytest.mark.process
 async def test_a_rejected_token_stops_with_a_clear_message(tmp_path, posts_dir):
     async with FakeDiscord(token="the-right-token") as server:
         env = {

@@ -89,8 +89,9 @@ async def test_the_gateway_runs_beside_and_stops_with_the_platform(app, server, 
     platform.close_grace = 0.05
     await platform.start()
     await asyncio.wait_for(connected.wait(), 5)
+    assert platform.gateway_running
     await platform.stop()
-    assert platform._connection is None
+    assert not platform.gateway_running
 
     async def refused(self, *, reconnect=True):
         raise discord.GatewayNotFound()

@@ -7,6 +7,7 @@ import socket
 from datetime import UTC, datetime
 
 import aiohttp
+import pytest
 
 from bot.app import build_app
 from bot.settings import load_settings
@@ -25,6 +26,8 @@ def free_port():
 TOKEN = "987654:SECRET-token-never-logged"
 
 
+@pytest.mark.slow
+@pytest.mark.process
 async def test_run_sends_new_posts_and_never_logs_the_token(tmp_path, posts_dir):
     url = f"sqlite:///{tmp_path / 'tg.db'}"
     app = build_app(load_settings(posts_dir=posts_dir, database_url=url, _env_file=None))

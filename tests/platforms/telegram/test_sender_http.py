@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import build_app
+from bot.broadcast.dispatcher import EngineSettings
 from bot.clock import SystemClock
 from bot.platforms.telegram.sender import TelegramSender, open_bot
 from bot.settings import load_settings
@@ -66,7 +67,7 @@ async def test_blocked_migrated_and_flaky_chats(live, posts_dir):
     server.block(5)
     server.migrate(-7, -1007)
     server.fail_with_5xx(9)
-    app.dispatchers["telegram"]._settings = type(app.dispatchers["telegram"]._settings)(backoff_base=0.2)
+    app.add_platform(app.dispatchers["telegram"].platform, engine=EngineSettings(backoff_base=0.2))
     (posts_dir / "p.md").write_text(post_text("T", "2026-11-22", "Body.", slug="p"))
     app.settings.broadcast_max_age = 10**9
     await app.tick()
@@ -101,6 +102,7 @@ async def test_cover_image_goes_as_photo_and_edits_change_the_caption(live, post
     assert any(r.method.lower() == "editmessagecaption" for r in server.requests)
 
 
+@pytest.mark.slow
 async def test_after_a_group_became_a_supergroup_edits_go_where_each_message_is(live, posts_dir):
     app, server = live
     await add(app, "-7")

@@ -171,6 +171,8 @@ def test_webhook_settings_defaults_and_secret_alphabet(tmp_path):
         load_settings(telegram_webhook_secret="short", _env_file=None)
 
 
+@pytest.mark.slow
+@pytest.mark.process
 async def test_run_never_logs_the_webhook_secret(tmp_path, posts_dir):
     """A real `run` at DEBUG: PTB logs every request's parameters, setWebhook's secret among them."""
     port = free_port()
