@@ -24,7 +24,6 @@ from bot.index.plan import (
     FileRecord,
     Mode,
     Plan,
-    PostState,
     Seen,
     Stored,
     plan_scan,
@@ -34,6 +33,7 @@ from bot.index.plan import (
 from bot.index.reader import Read
 from bot.index.walk import FoundFile, iter_posts
 from bot.store.models import FileSeen, MetaValue, PostRow, SlugHistory
+from bot.store.states import PostState
 
 # Core tables for the bulk inserts of a cold index: no ORM bookkeeping for 10,000 rows.
 POSTS = cast(Table, PostRow.__table__)
@@ -222,21 +222,25 @@ class Indexer:
     def _walk(self, stats: dict[int, int], errors: dict[str, str], everything: bool) -> _Walked:
         """Walk the folder keeping only what changed; count the known files still present."""
         walked = _Walked()
-        area_names = AREA_NAMES
+        known_stat = stats.get
+        changed, duplicates = walked.changed, walked.duplicates
         for item in iter_posts(self._posts_dir):
             if not isinstance(item, FoundFile):
                 walked.refused.append(item)
                 continue
-            if not walked.area and any(part.lower() in area_names for part in item.path.split("/")[:-1]):
+            path = item.path
+            if not walked.area and _in_area(path):
                 walked.area = True
-            known = stats.get(hash(item.path))
-            if known is not None:
-                walked.present += 1
-            if everything or known is None or known != fingerprint(item.size, item.mtime_ns):
-                walked.changed.append(item)
-            elif (errors.get(item.path) or "").startswith(DUPLICATE):
-                walked.duplicates.append(item)
-        walked.changed.sort(key=lambda f: f.path)
+            known = known_stat(hash(path))
+            if known is None:
+                changed.append(item)
+                continue
+            walked.present += 1
+            if everything or known != hash((item.size, item.mtime_ns)):  # see `fingerprint`
+                changed.append(item)
+            elif errors and path in errors and errors[path].startswith(DUPLICATE):
+                duplicates.append(item)
+        changed.sort(key=lambda f: f.path)
         walked.refused.sort()
         return walked
 
@@ -385,6 +389,10 @@ def _report(progress: Progress | None, done: int, total: int) -> None:
 def _known_hash(before: FileSeen | None) -> str | None:
     # Only a file that parsed cleanly may skip parsing when its bytes are unchanged.
     return before.content_hash if before is not None and before.error is None else None
+
+
+def _in_area(path: str) -> bool:
+    return any(part.lower() in AREA_NAMES for part in path.split("/")[:-1])
 
 
 def fingerprint(size: int, mtime_ns: int) -> int:
