@@ -1,4 +1,4 @@
-"""Command line: `python -m bot scan|latest|preview|run|db upgrade`."""
+"""Command line: `python -m bot scan|reindex|latest|preview|run|status|destinations|discord|db`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
+from bot import digests
 from bot.app import App, build_app
 from bot.content.models import LatestPage, Notice, Transmission
 from bot.content.render import discord as discord_render
@@ -27,6 +28,7 @@ from bot.content.safe_text import safe_name
 from bot.leadership import LeadershipError
 from bot.logs import configure as configure_logging
 from bot.logs import secret_parts
+from bot.platforms import registry
 from bot.platforms.console.platform import CONSOLE_CHAT_ID
 from bot.platforms.discord.spec import build as discord_platform
 from bot.platforms.spec import StartupError
@@ -36,9 +38,10 @@ from bot.scheduler import ScheduleError, parse_digest_schedule
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import destinations, posts
 from bot.store.database import DatabaseURLError
-from bot.store.destinations import KINDS, PLATFORMS
+from bot.store.destinations import KINDS
 from bot.store.models import Destination
-from bot.store.status import status
+from bot.store.states import DestinationKind
+from bot.store.status import StatusReport, status
 from bot.subscriptions import CATEGORY_SEPARATORS
 
 
@@ -75,7 +78,7 @@ def _parser(json_errors: bool = False) -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print the status as JSON")
     destinations = commands.add_parser("destinations", help="manage where transmissions go")
     destinations.add_argument("action", choices=("add", "list", "remove", "enable"))
-    destinations.add_argument("--platform", choices=PLATFORMS)
+    destinations.add_argument("--platform", choices=registry.names())
     destinations.add_argument("--chat-id", help="chat, channel or Discord channel id")
     destinations.add_argument("--thread", default="", help="forum topic or Discord thread id")
     destinations.add_argument("--kind", choices=KINDS, help="default: guessed from the id")
@@ -317,14 +320,14 @@ async def _run(app: App, args: argparse.Namespace) -> int:
 
 async def _status(app: App, args: argparse.Namespace) -> int:
     async with app.sessions() as session:
-        report = await status(session, app.clock.now())
-    report["not_sending"] = _not_sending(app.settings, report)
+        report = await status(session, app.clock.now(), check=digests.schedule_problem)
+    not_sending = _not_sending(app.settings, report)
     if args.json:
-        _print_json(report)
+        _print_json({**report, "not_sending": not_sending})
         return 0
     for platform, states in sorted(report["destinations"].items()):
         print(f"{platform}: {states['active']} active, {states['disabled']} disabled")
-    for idle in report["not_sending"]:
+    for idle in not_sending:
         print(f"{idle['platform']}: {idle['queued']} deliveries wait: {idle['reason']}")
     print(
         f"queue {report['queue']} (sending {report['sending']}), sent {report['sent']}, "
@@ -337,11 +340,13 @@ async def _status(app: App, args: argparse.Namespace) -> int:
     for post in report["scheduled_posts"]:
         print(f"  scheduled: {post['slug']} at {post['at']}")
     for digest in report["digests"]:
-        print(f"  digest: {digest['platform']}:{digest['chat_id']} {digest['schedule']} {digest['tz']}")
+        where = f"{digest['platform']}:{digest['chat_id']}"
+        problem = f" — {digest['problem']}" if digest["problem"] else ""
+        print(f"  digest: {where} {digest['schedule']} {digest['tz']}{problem}")
     return 0
 
 
-def _not_sending(settings: Settings, report: dict[str, Any]) -> list[dict[str, Any]]:
+def _not_sending(settings: Settings, report: StatusReport) -> list[dict[str, Any]]:
     """List the platforms with destinations that nothing sends to, because `run` won't start them."""
     tokens = {"telegram": settings.telegram_bot_token, "discord": settings.discord_bot_token}
     reasons = {
@@ -388,7 +393,7 @@ async def _destinations(app: App, args: argparse.Namespace) -> int:
             platform=args.platform,
             chat_id=chat_id,
             thread_id=thread,
-            kind=kind,
+            kind=DestinationKind(kind),
             categories=categories,
             digest_cron=args.digest,
             digest_tz=args.tz,

@@ -14,9 +14,9 @@ from bot import digests, metrics
 from bot.broadcast import outbox
 from bot.content.safe_text import safe_name
 from bot.index.indexer import FIRST_SCAN_KEY, ScanReport
-from bot.index.plan import PostState
 from bot.preflight import check_posts_dir
 from bot.store.models import MetaValue, PostRow
+from bot.store.states import PostState
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -38,6 +38,15 @@ def _next_due(destination: Destination, after: datetime) -> datetime:
     return fire if fire is not None else after + BROKEN_RETRY
 
 
+def schedule_problem(spec: str, zone: str) -> str | None:
+    """Say why a stored schedule can't be planned (status shows it), or None when it can."""
+    try:
+        parse_schedule(spec, zone)
+    except ScheduleError as exc:
+        return str(exc)
+    return None
+
+
 async def plan_new(session: AsyncSession) -> int:
     """Give every digest destination without a due time one (new, changed, or from before 0002)."""
     query = select(Destination).where(*_digests(), Destination.next_digest_at.is_(None)).limit(BATCH)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import digests
 from bot.broadcast import outbox
 from bot.clock import Clock
 from bot.content.i18n import t
@@ -27,13 +28,16 @@ class OwnerCommands:
     async def status(self, args: str, lang: Lang) -> View:
         """Summarise destinations, the queue and the last failures."""
         async with self._sessions() as session:
-            report = await status(session, self._clock.now(), failures=5)
+            report = await status(session, self._clock.now(), failures=5, check=digests.schedule_problem)
         lines = [
             f"{platform}: {states['active']} active, {states['disabled']} disabled"
             for platform, states in sorted(report["destinations"].items())
         ]
         lines += [f"✗ {f['platform']}:{f['chat_id']} — {f['error']}" for f in report["last_failures"]]
         lines += [f"⏰ {p['slug']} {p['at']}" for p in report["scheduled_posts"][:5]]
+        lines += [
+            f"⚠ {d['platform']}:{d['chat_id']} — {d['problem']}" for d in report["digests"] if d["problem"]
+        ]
         head = t("status_line", lang, **{k: report[k] for k in ("queue", "sent", "failed", "retrying")})
         return Notice(head, lang, lines=tuple(lines))
 

@@ -15,6 +15,7 @@ from bot.scheduler import ScheduleError, parse_digest_schedule
 from bot.store import destinations, posts
 from bot.store.destinations import Subscription
 from bot.store.models import Destination
+from bot.store.states import DestinationKind
 
 UNSUBSCRIBED = "unsubscribed"
 
@@ -98,7 +99,9 @@ class Subscriptions:
         if not chat.is_admin:
             return _error("not_admin", lang)
         words = args.split()
-        wish = Subscription(chat.platform, chat.chat_id, chat.thread_id, chat.kind, chat.title, language=lang)
+        wish = Subscription(
+            chat.platform, chat.chat_id, chat.thread_id, DestinationKind(chat.kind), chat.title, language=lang
+        )
         if words and words[0].lower() == "digest":
             try:
                 schedule, zone = parse_digest(words[1:], now=self._clock.now())

@@ -6,9 +6,11 @@ from datetime import timedelta
 from sqlalchemy import event, select
 
 from bot import digests
+from bot.operators import OwnerCommands
 from bot.scheduler import Jobs
 from bot.store.destinations import Subscription, subscribe
 from bot.store.models import Delivery, Destination
+from bot.store.status import status
 from tests.both_databases import database_url  # noqa: F401  (these queries run on both databases)
 
 _chats = itertools.count(10_000)
@@ -58,7 +60,7 @@ async def test_one_scheduler_job_whatever_the_number_of_schedules(app, clock):
     await app.check_digests()
     app.jobs = Jobs(app.tick, 60)
     try:
-        await app.plan_digests()
+        await app.cycle.plan_digests()
         jobs = [job.id for job in app.jobs.scheduler.get_jobs() if job.id != "scan"]
         assert jobs == ["digest"]
         async with app.sessions() as session:
@@ -105,3 +107,22 @@ async def test_a_stored_every_minute_schedule_still_waits_an_hour(app, clock, wr
         await app.check_digests()
     rows = await digest_rows(app)
     assert len(rows) == 2  # two hours, a post every minute: one digest an hour
+
+
+async def test_a_bad_stored_zone_fails_only_its_destination_and_status_says_why(app, clock, write_post):
+    await add_digests(app, clock, 1, cron="0 * * * *")
+    await add_digests(app, clock, 1, cron="0 * * * *", zone="Mars/Olympus")  # stored unchecked
+    write_post("a.md", "A", date="2026-11-22T12:30:00Z", slug="a")
+    clock.advance(hours=1)
+    await app.tick()  # neither this nor the digest check raises for the bad zone
+    assert await app.check_digests() == 0
+    [row] = await digest_rows(app)  # the good destination's digest went out all the same
+    async with app.sessions() as session:
+        good, bad = (await session.execute(select(Destination).order_by(Destination.id))).scalars().all()
+        report = await status(session, clock.now(), check=digests.schedule_problem)
+    assert row.destination_id == good.id and bad.active
+    problems = {line["chat_id"]: line["problem"] for line in report["digests"]}
+    assert problems[good.chat_id] is None
+    assert problems[bad.chat_id].startswith("unknown time zone 'Mars/Olympus'")
+    owner = await OwnerCommands(app.sessions, clock, lambda: None).status("", "en")
+    assert any("Mars/Olympus" in line for line in owner.lines)

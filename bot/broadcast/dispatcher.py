@@ -9,6 +9,7 @@ import asyncio
 import logging
 import random
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,28 +17,38 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.broadcast.decide import Job, Outcome, Retries, Verdict, choose, classify, crashed, shown
 from bot.broadcast.outbox import next_due
 from bot.broadcast.pacing import Pacer
-from bot.broadcast.recorder import Outcome, Recorder
-from bot.broadcast.sender import (
-    DestinationGone,
-    DestinationMoved,
-    RetryAfter,
-    RetryLater,
-    Sender,
-    SendError,
-    Target,
-)
+from bot.broadcast.recorder import Recorder
+from bot.broadcast.rows import Due, Payload
+from bot.broadcast.sender import Sender, SendError
 from bot.clock import Clock
-from bot.content.models import Lang, LatestPage, Transmission, View
+from bot.content.models import Lang, LatestPage, View
 from bot.metrics import record_outcome
 from bot.store.models import DELIVERIES, Delivery, Destination, PostRow
 from bot.store.posts import published, to_transmission
+from bot.store.states import DeliveryKind, DeliveryStatus, PostState
 
 log = logging.getLogger(__name__)
 SENDING_LEASE = timedelta(minutes=5)
 REFRESH_SECONDS = 2.0  # re-read the queue at least this often, for retries that became due
 VIEW_CACHE = 256
+# What the dispatcher reads of a due delivery, in the order of `Due`'s fields.
+DUE_COLUMNS = (
+    Delivery.id,
+    Delivery.kind,
+    Delivery.post_id,
+    Delivery.post_version,
+    Delivery.payload,
+    Delivery.attempts,
+    Destination.id,
+    Destination.chat_id,
+    Destination.thread_id,
+    Destination.silent,
+    Destination.kind,
+    Destination.language,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,28 +62,19 @@ class EngineSettings:
     backoff_base: float = 2.0
     backoff_cap: float = 600.0
     idle_poll: float = 5.0
-    lang: Lang = "zh"
+    lang: Lang = "zh"  # the language of pages (digests) for destinations that chose none
+
+    @property
+    def retries(self) -> Retries:
+        """How transient failures are retried."""
+        return Retries(self.max_attempts, self.backoff_base, self.backoff_cap)
 
 
-@dataclass(frozen=True, slots=True)
-class _Job:
-    """A claimed delivery with everything needed to send it."""
-
-    pacing_handle: int
-    delivery_id: int
-    kind: str
-    post_id: int | None
-    post_version: int
-    payload: dict[str, Any]
-    attempts: int
-    destination_id: int
-    target: Target
-    language: Lang
-
-
-def backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:
-    """Exponential backoff with jitter, so retries of many rows don't align."""
-    return rng.uniform(0.5, 1.0) * min(cap, base * 2.0 ** max(attempt - 1, 0))
+def read_due(row: Sequence[Any]) -> Due:
+    """Turn one row of `DUE_COLUMNS` into a `Due` (the payload's JSON read into a `Payload`)."""
+    values = list(row)
+    values[4] = Payload.read(values[4])
+    return Due._make(values)
 
 
 class Dispatcher:
@@ -81,14 +83,14 @@ class Dispatcher:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        platform: Sender,
+        sender: Sender,
         pacer: Pacer,
         clock: Clock,
         settings: EngineSettings | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self._sessions = sessions
-        self.platform = platform
+        self.sender = sender
         self._pacer = pacer
         self._clock = clock
         self._settings = settings or EngineSettings()
@@ -99,9 +101,9 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self.sent = 0
         self._steps = 0
-        self._pending: deque[Any] = deque()
+        self._pending: deque[Due] = deque()
         self._claimed: set[int] = set()  # claimed by us and not yet recorded
-        self._ready: deque[_Job] = deque()  # claimed, waiting for a free sender
+        self._ready: deque[Job] = deque()  # claimed, waiting for a free sender
         self._stale = True
         self._exhausted = False
         self._refilled_at = 0.0
@@ -149,7 +151,7 @@ class Dispatcher:
                 update(DELIVERIES)
                 .where(DELIVERIES.c.id.in_([job.delivery_id for job in jobs]))
                 .values(
-                    status="pending",
+                    status=DeliveryStatus.PENDING,
                     attempts=DELIVERIES.c.attempts - 1,
                     next_attempt_at=self._clock.now(),
                 )
@@ -197,7 +199,7 @@ class Dispatcher:
             return None  # every sender is busy: look again when one finishes
         if next_time is None:
             async with self._sessions() as session:
-                due = await next_due(session, self.platform.name)
+                due = await next_due(session, self.sender.name)
             if due is not None and due <= now:
                 self._stale = True  # retries or recovered rows became due since the last read
                 return now.timestamp()
@@ -213,25 +215,12 @@ class Dispatcher:
     async def _refill(self, now: datetime) -> None:
         """Load the next due rows, oldest first; only this dispatcher claims them (one leader)."""
         query = (
-            select(
-                Delivery.id,
-                Delivery.kind,
-                Delivery.post_id,
-                Delivery.post_version,
-                Delivery.payload,
-                Delivery.attempts,
-                Destination.id,
-                Destination.chat_id,
-                Destination.thread_id,
-                Destination.silent,
-                Destination.kind,
-                Destination.language,
-            )
+            select(*DUE_COLUMNS)
             .join(Destination, Destination.id == Delivery.destination_id)
             .where(
-                Delivery.status == "pending",
+                Delivery.status == DeliveryStatus.PENDING,
                 Delivery.next_attempt_at <= now,
-                Destination.platform == self.platform.name,
+                Destination.platform == self.sender.name,
                 Destination.active.is_(True),
             )
             .order_by(Delivery.id)
@@ -239,77 +228,38 @@ class Dispatcher:
         )
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
-        self._pending = deque(row for row in rows if row[0] not in self._claimed)
+        self._pending = deque(read_due(row) for row in rows if row[0] not in self._claimed)
         self._stale, self._refilled_at = False, now.timestamp()
         # A short read means the queue is empty past these rows: don't ask again until woken.
         self._exhausted = len(rows) < self._settings.batch
 
-    async def _choose(self, now: datetime, free: int) -> tuple[list[_Job], float | None]:
+    async def _choose(self, now: datetime, free: int) -> tuple[list[Job], float | None]:
+        """Read the queue if it may have changed, then let `decide.choose` pick from its front."""
         instant = now.timestamp()
         empty = not self._pending and not self._exhausted
         if self._stale or empty or instant - self._refilled_at > REFRESH_SECONDS:
             await self._refill(now)
-        jobs: list[_Job] = []
-        waiting: list[Any] = []
-        taken: set[int] = set()
-        next_time: float | None = None
-        while self._pending and len(jobs) < free:
-            row = self._pending.popleft()
-            (
-                delivery_id,
-                kind,
-                post_id,
-                version,
-                payload,
-                attempts,
-                dest_id,
-                chat,
-                thread,
-                silent,
-                dest_kind,
-                lang,
-            ) = row
-            if dest_id in self._busy or dest_id in taken:
-                waiting.append(row)  # one message at a time per chat keeps their order
-                continue
-            if kind in ("edit", "delete") and payload.get("chat_id"):
-                chat = str(payload["chat_id"])  # the chat the message is in (it may have moved since)
-            group = dest_kind != "private"
-            ready = self._pacer.earliest(chat, group, instant)
-            if ready > instant:
-                waiting.append(row)
-                next_time = ready if next_time is None else min(next_time, ready)
-                if self._pacer.overall_earliest(instant) > instant:
-                    break  # the platform-wide limit is spent: nothing else can go either
-                continue
-            handle = self._pacer.record(chat, group, instant)
-            taken.add(dest_id)
-            language: Lang = "en" if lang == "en" else self._settings.lang
-            target = Target(chat, thread, silent)
-            job = _Job(
-                handle,
-                delivery_id,
-                kind,
-                post_id,
-                version,
-                dict(payload),
-                attempts + 1,
-                dest_id,
-                target,
-                language,
-            )
-            jobs.append(job)
-        self._pending.extendleft(reversed(waiting))
-        return jobs, next_time
+        choice = choose(self._pending, free, self._busy, self._pacer, instant, self._settings.lang)
+        for _ in range(choice.looked):
+            self._pending.popleft()
+        self._pending.extendleft(reversed(choice.waiting))
+        return choice.jobs, choice.next_time
 
-    async def _claim(self, jobs: list[_Job], now: datetime) -> list[_Job]:
+    async def _claim(self, jobs: list[Job], now: datetime) -> list[Job]:
         """Mark rows as sending (with a lease); return the jobs whose rows were still pending."""
         async with self._sessions.begin() as session:
             table = DELIVERIES
             result = await session.execute(
                 update(table)
-                .where(table.c.id.in_([job.delivery_id for job in jobs]), table.c.status == "pending")
-                .values(status="sending", attempts=table.c.attempts + 1, next_attempt_at=now + SENDING_LEASE)
+                .where(
+                    table.c.id.in_([job.delivery_id for job in jobs]),
+                    table.c.status == DeliveryStatus.PENDING,
+                )
+                .values(
+                    status=DeliveryStatus.SENDING,
+                    attempts=table.c.attempts + 1,
+                    next_attempt_at=now + SENDING_LEASE,
+                )
                 .returning(table.c.id)
             )
             claimed = set(result.scalars())
@@ -318,123 +268,77 @@ class Dispatcher:
         self._claimed.update(job.delivery_id for job in kept)
         return kept
 
-    async def _view(self, job: _Job) -> View | None:
-        if job.kind in ("post", "edit") and job.post_id is not None:
-            key = (job.post_id, job.post_version)
-            if key in self._views:
-                return self._views[key]
-        async with self._sessions() as session:
-            if job.kind in ("post", "edit") and job.post_id is not None:
-                post = await session.get(PostRow, job.post_id)
-                if post is None or post.state != "active" or post.draft:
+    async def _view(self, job: Job) -> View | None:
+        """Build what the job shows: its post (None if no longer published), or a page of posts."""
+        due = job.due
+        if due.kind.shows_post and due.post_id is not None:
+            key = (due.post_id, due.post_version)
+            if key not in self._views:
+                async with self._sessions() as session:
+                    post = await session.get(PostRow, due.post_id)
+                if post is None or post.state != PostState.ACTIVE or post.draft:
                     return None
                 if len(self._views) >= VIEW_CACHE:
                     self._views.pop(next(iter(self._views)))
-                view = self._views[key] = to_transmission(post)
-                return view
-            if job.kind in ("digest", "collapse"):
-                ids = [int(i) for i in job.payload.get("post_ids", [])]
-                rows = (
-                    (
-                        await session.execute(
-                            select(PostRow).where(PostRow.id.in_(ids), published(self._clock.now()))
-                        )
-                    )
-                    .scalars()
-                    .all()
-                )
-                order = {post_id: index for index, post_id in enumerate(ids)}
-                items = tuple(to_transmission(r) for r in sorted(rows, key=lambda r: order[r.id]))
-                more = int(job.payload.get("more", 0))
-                return LatestPage(
-                    items, 1, 1, len(items) + more, job.language, per_page=max(len(items), 1), more=more
-                )
+                self._views[key] = to_transmission(post)
+            return self._views[key]
+        if due.kind.shows_page:
+            return await self._page(job)
         return None
 
-    async def _send(self, job: _Job) -> None:
+    async def _page(self, job: Job) -> LatestPage:
+        """Build a digest or a collapsed burst: the posts still published, in the order queued."""
+        ids = list(job.due.payload.post_ids)
+        query = select(PostRow).where(PostRow.id.in_(ids), published(self._clock.now()))
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).scalars().all()
+        order = {post_id: index for index, post_id in enumerate(ids)}
+        items = tuple(to_transmission(r) for r in sorted(rows, key=lambda r: order[r.id]))
+        more = job.due.payload.more
+        per_page = max(len(items), 1)
+        return LatestPage(items, 1, 1, len(items) + more, job.page_language, per_page=per_page, more=more)
+
+    async def _send(self, job: Job) -> None:
         try:
             outcome = await self._attempt(job)
         except Exception as exc:  # a bug in a renderer or adapter must not lose the row
             log.exception("unexpected error sending delivery %s", job.delivery_id)
-            outcome = Outcome(
-                job.delivery_id,
-                job.destination_id,
-                "retry",
-                error=f"internal error: {exc!r}",
-                next_attempt_at=self._clock.now() + timedelta(seconds=60),
-            )
+            outcome = crashed(job, exc, self._clock.now())
         self._pacer.settle(job.target.chat_id, job.pacing_handle, self._now())
         try:
             await self._recorder.record(outcome)
         finally:
             self._busy.discard(job.destination_id)
             self._claimed.discard(job.delivery_id)
-        record_outcome(self.platform.name, outcome.status, outcome.rate_limited)
-        if outcome.status == "sent":
+        record_outcome(self.sender.name, outcome.status, outcome.rate_limited)
+        if outcome.status is Verdict.SENT:
             self.sent += 1
 
-    async def _attempt(self, job: _Job) -> Outcome:
+    async def _attempt(self, job: Job) -> Outcome:
         now = self._clock.now
+        sent = Outcome(job.delivery_id, job.destination_id, Verdict.SENT)
+        message_ids = list(job.due.payload.message_ids)
         try:
-            if job.kind == "delete":
-                await self.platform.delete(job.target, [str(i) for i in job.payload.get("message_ids", [])])
-                return Outcome(job.delivery_id, job.destination_id, "sent", sent_at=now())
+            if job.kind is DeliveryKind.DELETE:
+                await self.sender.delete(job.target, message_ids)
+                return replace(sent, sent_at=now())
             view = await self._view(job)
             if view is None:
-                return Outcome(
-                    job.delivery_id, job.destination_id, "failed", error="post no longer published"
-                )
-            if job.kind == "edit":
-                if isinstance(view, Transmission):
-                    view = replace(view, edited=True)  # readers see that the post changed
-                await self.platform.edit(
-                    job.target, [str(i) for i in job.payload.get("message_ids", [])], view
-                )
-                return Outcome(job.delivery_id, job.destination_id, "sent", sent_at=now())
-            ids = await self.platform.send(job.target, view)
-            return Outcome(
-                job.delivery_id,
-                job.destination_id,
-                "sent",
-                message_ids=ids,
-                sent_at=now(),
-                chat_id=job.target.chat_id,
-            )
+                return replace(sent, status=Verdict.FAILED, error="post no longer published")
+            if job.kind is DeliveryKind.EDIT:
+                await self.sender.edit(job.target, message_ids, shown(view, job))
+                return replace(sent, sent_at=now())
+            ids = await self.sender.send(job.target, shown(view, job))
+            return replace(sent, message_ids=ids, sent_at=now(), chat_id=job.target.chat_id)
         except SendError as exc:
             return self._failure(job, exc)
 
-    def _failure(self, job: _Job, exc: SendError) -> Outcome:
-        now = self._clock.now()
-        log.warning("%s delivery %s failed: %s", self.platform.name, job.delivery_id, exc.reason)
-        when: datetime | None = None
-        if isinstance(exc, RetryAfter):
-            when = now + timedelta(seconds=exc.seconds)
-            if exc.everywhere:
-                self._pacer.pause(when.timestamp())
-            else:
-                self._pacer.block(job.target.chat_id, when.timestamp())
-            status = "retry"
-        elif isinstance(exc, RetryLater) and job.attempts < self._settings.max_attempts:
-            wait = backoff(job.attempts, self._settings.backoff_base, self._settings.backoff_cap, self._rng)
-            when, status = now + timedelta(seconds=wait), "retry"
-        elif isinstance(exc, DestinationMoved) and job.kind in ("edit", "delete"):
-            # The message stays in the old chat, which the platform no longer lets us change.
-            status = "moved_away"
-        elif isinstance(exc, DestinationMoved):
-            when, status = now, "moved"
-        elif isinstance(exc, DestinationGone):
-            status = "gone"
-        else:
-            status = "failed"  # bad message, or transient failures past the attempt limit
-        error = exc.reason
-        if isinstance(exc, DestinationMoved) and status == "moved_away":
-            error = f"the message stays in chat {job.target.chat_id}, now {exc.new_chat_id}: it can't change"
-        return Outcome(
-            job.delivery_id,
-            job.destination_id,
-            status,
-            error=error,
-            next_attempt_at=when,
-            new_chat_id=exc.new_chat_id if isinstance(exc, DestinationMoved) else None,
-            rate_limited=isinstance(exc, RetryAfter),
-        )
+    def _failure(self, job: Job, exc: SendError) -> Outcome:
+        """Classify the failure (`decide.classify`); hold the chat back if the platform asked."""
+        log.warning("%s delivery %s failed: %s", self.sender.name, job.delivery_id, exc.reason)
+        outcome, hold = classify(job, exc, self._clock.now(), self._settings.retries, self._rng)
+        if hold is not None and hold.everywhere:
+            self._pacer.pause(hold.until.timestamp())
+        elif hold is not None:
+            self._pacer.block(hold.chat_id, hold.until.timestamp())
+        return outcome

@@ -9,16 +9,18 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcast.rows import NewDelivery, Payload
 from bot.store.models import Delivery, Destination, PostRow
 from bot.store.posts import newest_first, published
+from bot.store.states import DeliveryKind, DeliveryStatus, DestinationMode, PostState
 
 log = logging.getLogger(__name__)
 DEFAULT_COLLAPSE_AFTER = 5
@@ -37,7 +39,7 @@ class AnnounceReport:
     deletes: int = 0
 
 
-def post_key(post_id: int, destination_id: int, kind: str, version: int) -> str:
+def post_key(post_id: int, destination_id: int, kind: DeliveryKind, version: int) -> str:
     """Return the dedupe key of a post delivery: one per (post, destination, kind, version)."""
     return f"post:{post_id}:{destination_id}:{kind}:{version}"
 
@@ -62,34 +64,32 @@ def matches(destination: Subscriber, category: str) -> bool:
 
 def row(
     destination_id: int,
-    kind: str,
+    kind: DeliveryKind,
     key: str,
     now: datetime,
     post: PostRow | None = None,
-    payload: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Build the column values of a pending delivery."""
-    return {
-        "dedupe_key": key,
-        "post_id": post.id if post else None,
-        "destination_id": destination_id,
-        "kind": kind,
-        "post_version": post.version if post else 0,
-        "payload": payload or {},
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": now,
-        "message_ids": [],
-        "created_at": now,
-    }
+    payload: Payload | None = None,
+) -> NewDelivery:
+    """Build a pending delivery (of `post`, if it is about one)."""
+    version = post.version if post else 0
+    return NewDelivery(
+        destination_id, kind, key, now, post.id if post else None, version, payload or Payload()
+    )
 
 
-async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+def post_delivery(destination_id: int, post: PostRow, now: datetime) -> NewDelivery:
+    """Build the delivery of one post to one destination (its dedupe key: post, destination, version)."""
+    key = post_key(post.id, destination_id, DeliveryKind.POST, post.version)
+    return row(destination_id, DeliveryKind.POST, key, now, post)
+
+
+async def insert_new(session: AsyncSession, deliveries: Sequence[NewDelivery]) -> int:
     """Insert deliveries, silently skipping any whose dedupe key exists: the key is the guarantee."""
-    if not rows:
+    if not deliveries:
         return 0
+    rows = [delivery.values() for delivery in deliveries]
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    module: Any = postgresql if dialect == "postgresql" else sqlite
+    module = postgresql if dialect == "postgresql" else sqlite
     total = 0
     for start in range(0, len(rows), INSERT_CHUNK):
         # RETURNING lists only the rows really inserted, on every driver (asyncpg reports no
@@ -110,7 +110,7 @@ async def active_instant(session: AsyncSession) -> Sequence[Subscriber]:
     Plain rows, not ORM objects: with tens of thousands of destinations that is most of the memory.
     """
     query = select(Destination.id, Destination.categories).where(
-        Destination.active.is_(True), Destination.mode == "instant"
+        Destination.active.is_(True), Destination.mode == DestinationMode.INSTANT
     )
     return cast(Sequence[Subscriber], (await session.execute(query)).all())
 
@@ -136,6 +136,20 @@ async def announce_due(
     due = (await session.execute(query)).scalars().all()
     if not due:
         return AnnounceReport()
+    fresh = _mark_announced(due, now, max_age)
+    fanout = await _fan_out(session, fresh, now, collapse_after, page_size)
+    for post in fresh:  # one line per decision, each post decided once (announced_at is now set)
+        chats = fanout.singly[post.id] + fanout.in_pages[post.id]
+        paged = fanout.in_pages[post.id]
+        within = f" ({paged} in a LATEST UPDATES message)" if paged else ""
+        reason = "" if chats else f": no instant subscription takes category {post.category!r}"
+        plural = "" if chats == 1 else "s"
+        log.info("broadcast %r: sent to %d destination%s%s%s", post.slug, chats, plural, within, reason)
+    return AnnounceReport(len(fresh), len(due) - len(fresh), fanout.inserted, fanout.collapsed)
+
+
+def _mark_announced(due: Sequence[PostRow], now: datetime, max_age: timedelta) -> list[PostRow]:
+    """Mark posts announced; return those fresh enough to send (the others are logged, not sent)."""
     fresh = []
     for post in due:
         post.announced_at = now
@@ -148,36 +162,42 @@ async def announce_due(
                 _duration(max_age),
                 post.published_at.isoformat(),
             )
-    rows: list[dict[str, Any]] = []
-    collapsed = inserted = 0
-    singly: Counter[int] = Counter()
-    in_pages: Counter[int] = Counter()
+    return fresh
+
+
+@dataclass(slots=True)
+class _Fanout:
+    """What `_fan_out` queued: rows inserted, pages, and per post how many chats get it which way."""
+
+    inserted: int = 0
+    collapsed: int = 0
+    singly: Counter[int] = field(default_factory=Counter)
+    in_pages: Counter[int] = field(default_factory=Counter)
+
+
+async def _fan_out(
+    session: AsyncSession, fresh: list[PostRow], now: datetime, collapse_after: int, page_size: int
+) -> _Fanout:
+    """Queue the posts for every instant destination whose filter takes them (a page when many)."""
+    fanout = _Fanout()
+    rows: list[NewDelivery] = []
     for destination in await active_instant(session):
         if len(rows) >= INSERT_CHUNK:  # insert as we go: 10,000 destinations need no 10,000-row list
-            inserted += await insert_new(session, rows)
+            fanout.inserted += await insert_new(session, rows)
             rows = []
         wanted = [post for post in fresh if matches(destination, post.category)]
         if len(wanted) > collapse_after:
             ids = [post.id for post in reversed(wanted)]  # newest first, like the home page
             key = f"collapse:{destination.id}:{ids[-1]}-{ids[0]}:{len(ids)}"
-            payload = {"post_ids": ids[:page_size], "more": max(len(ids) - page_size, 0)}
-            rows.append(row(destination.id, "collapse", key, now, payload=payload))
-            in_pages.update(ids)
-            collapsed += 1
+            page = Payload.page(ids[:page_size], len(ids) - page_size)
+            rows.append(row(destination.id, DeliveryKind.COLLAPSE, key, now, payload=page))
+            fanout.in_pages.update(ids)
+            fanout.collapsed += 1
             continue
-        singly.update(p.id for p in wanted)
-        rows += [
-            row(destination.id, "post", post_key(p.id, destination.id, "post", p.version), now, p)
-            for p in wanted
-        ]
-    inserted += await insert_new(session, rows)
-    for post in fresh:  # one line per decision, each post decided once (announced_at is now set)
-        chats = singly[post.id] + in_pages[post.id]
-        within = f" ({in_pages[post.id]} in a LATEST UPDATES message)" if in_pages[post.id] else ""
-        reason = "" if chats else f": no instant subscription takes category {post.category!r}"
-        plural = "" if chats == 1 else "s"
-        log.info("broadcast %r: sent to %d destination%s%s%s", post.slug, chats, plural, within, reason)
-    return AnnounceReport(len(fresh), len(due) - len(fresh), inserted, collapsed)
+        fanout.singly.update(p.id for p in wanted)
+        rows += [post_delivery(destination.id, p, now) for p in wanted]
+    fanout.inserted += await insert_new(session, rows)
+    return fanout
 
 
 def _duration(span: timedelta) -> str:
@@ -193,7 +213,7 @@ async def scheduled(session: AsyncSession, now: datetime, limit: int = 1000) -> 
     query = (
         select(PostRow.slug, PostRow.published_at)
         .where(
-            PostRow.state == "active",
+            PostRow.state == PostState.ACTIVE,
             PostRow.draft.is_(False),
             PostRow.announced_at.is_(None),
             PostRow.published_at > now,
@@ -204,54 +224,39 @@ async def scheduled(session: AsyncSession, now: datetime, limit: int = 1000) -> 
     return [(slug, at) for slug, at in (await session.execute(query)).all()]
 
 
-def sent_messages(delivery: Delivery) -> dict[str, Any]:
+def sent_messages(delivery: Delivery) -> Payload:
     """Return the payload of an edit or delete: the sent message ids and the chat they are in."""
-    payload: dict[str, Any] = {"message_ids": delivery.message_ids}
-    if delivery.sent_chat_id:
-        payload["chat_id"] = delivery.sent_chat_id
-    return payload
+    return Payload.sent(delivery.message_ids, delivery.sent_chat_id)
 
 
 async def queue_edits(session: AsyncSession, now: datetime, delete_removed: bool) -> tuple[int, int]:
     """Queue edits for sent posts whose transmission changed, and deletes for removed posts."""
     # Only reachable destinations: a disabled one gets its edits when (if) it is enabled again,
     # since its sent rows keep the old version until then.
-    latest_sent = (
+    sent_posts = (
         select(Delivery, PostRow)
         .join(PostRow, PostRow.id == Delivery.post_id)
         .join(Destination, Destination.id == Delivery.destination_id)
-        .where(Delivery.kind == "post", Delivery.status == "sent", Destination.active.is_(True))
-        .where(Delivery.post_version < PostRow.version)
+        .where(Delivery.kind == DeliveryKind.POST, Delivery.status == DeliveryStatus.SENT)
+        .where(Destination.active.is_(True))
     )
-    edits: list[dict[str, Any]] = []
-    deletes: list[dict[str, Any]] = []
-    for delivery, post in (await session.execute(latest_sent)).all():
+    edits: list[NewDelivery] = []
+    for delivery, post in (
+        await session.execute(sent_posts.where(Delivery.post_version < PostRow.version))
+    ).all():
         # Point the sent row at the new version, so the next change is measured from it.
         delivery.post_version = post.version
-        ids = sent_messages(delivery)
-        edits.append(
-            row(
-                delivery.destination_id,
-                "edit",
-                post_key(post.id, delivery.destination_id, "edit", post.version),
-                now,
-                post,
-                ids,
-            )
-        )
+        key = post_key(post.id, delivery.destination_id, DeliveryKind.EDIT, post.version)
+        edits.append(row(delivery.destination_id, DeliveryKind.EDIT, key, now, post, sent_messages(delivery)))
+    deletes: list[NewDelivery] = []
     if delete_removed:
-        removed = (
-            select(Delivery, PostRow)
-            .join(PostRow, PostRow.id == Delivery.post_id)
-            .join(Destination, Destination.id == Delivery.destination_id)
-            .where(Delivery.kind == "post", Delivery.status == "sent", PostRow.state == "removed")
-            .where(Destination.active.is_(True))
-        )
+        removed = sent_posts.where(PostRow.state == PostState.REMOVED)
         for delivery, post in (await session.execute(removed)).all():
-            delivery.status = "deleted"
-            ids = sent_messages(delivery)
-            key = post_key(post.id, delivery.destination_id, "delete", post.version)
-            deletes.append(row(delivery.destination_id, "delete", key, now, post, ids))
+            delivery.status = DeliveryStatus.DELETED
+            key = post_key(post.id, delivery.destination_id, DeliveryKind.DELETE, post.version)
+            deletes.append(
+                row(delivery.destination_id, DeliveryKind.DELETE, key, now, post, sent_messages(delivery))
+            )
     return await insert_new(session, edits), await insert_new(session, deletes)
 
 
@@ -262,7 +267,7 @@ async def backfill(session: AsyncSession, now: datetime, count: int) -> int:
     ).scalars()
     chosen = list(posts)
     rows = [
-        row(d.id, "post", post_key(p.id, d.id, "post", p.version), now, p)
+        post_delivery(d.id, p, now)
         for d in await active_instant(session)
         for p in reversed(chosen)
         if matches(d, p.category)
@@ -273,7 +278,7 @@ async def backfill(session: AsyncSession, now: datetime, count: int) -> int:
 async def rebroadcast(session: AsyncSession, post: PostRow, now: datetime) -> int:
     """Queue `post` again for every instant destination (an owner asked; keyed by the time)."""
     rows = [
-        row(d.id, "post", f"rebroadcast:{post.id}:{d.id}:{now.isoformat()}", now, post)
+        row(d.id, DeliveryKind.POST, f"rebroadcast:{post.id}:{d.id}:{now.isoformat()}", now, post)
         for d in await active_instant(session)
         if matches(d, post.category)
     ]
@@ -294,15 +299,17 @@ async def queue_digest(
     destination.last_digest_at = scheduled
     if not posts:
         return False
-    payload = {"post_ids": [p.id for p in posts[:limit]], "more": max(len(posts) - limit, 0)}
+    page = Payload.page([p.id for p in posts[:limit]], len(posts) - limit)
     key = digest_key(destination.id, scheduled)
-    return await insert_new(session, [row(destination.id, "digest", key, now, payload=payload)]) == 1
+    return await insert_new(session, [row(destination.id, DeliveryKind.DIGEST, key, now, payload=page)]) == 1
 
 
 async def recover_in_flight(session: AsyncSession, now: datetime) -> int:
     """Put rows left in 'sending' by a crash back in the queue, due now (only the leader sends)."""
     result = await session.execute(
-        update(Delivery).where(Delivery.status == "sending").values(status="pending", next_attempt_at=now)
+        update(Delivery)
+        .where(Delivery.status == DeliveryStatus.SENDING)
+        .values(status=DeliveryStatus.PENDING, next_attempt_at=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -312,6 +319,7 @@ async def next_due(session: AsyncSession, platform: str) -> datetime | None:
     query = (
         select(func.min(Delivery.next_attempt_at))
         .join(Destination, Destination.id == Delivery.destination_id)
-        .where(Delivery.status == "pending", Destination.platform == platform, Destination.active.is_(True))
+        .where(Delivery.status == DeliveryStatus.PENDING, Destination.platform == platform)
+        .where(Destination.active.is_(True))
     )
     return (await session.execute(query)).scalar()

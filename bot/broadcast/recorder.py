@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.broadcast.decide import Outcome, Verdict
 from bot.store.destinations import move_chat, settle_pending
 from bot.store.models import DELIVERIES, Destination
+from bot.store.states import DeliveryStatus
 
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What happened to one delivery: sent, retry, failed, gone (disable), moved (new chat id).
-
-    moved_away: the chat has a new id, but the row was about a message left in the old chat
-    (an edit or a delete): the destination moves and the row fails, as it cannot follow.
-    """
-
-    delivery_id: int
-    destination_id: int
-    status: str
-    error: str | None = None
-    message_ids: list[str] = field(default_factory=list)
-    sent_at: datetime | None = None
-    next_attempt_at: datetime | None = None
-    new_chat_id: str | None = None
-    rate_limited: bool = False
-    chat_id: str | None = None  # where a sent message is: its later edits and deletes go there
+RETRIED = (Verdict.RETRY, Verdict.MOVED)  # pending again
+FAILED = (Verdict.FAILED, Verdict.GONE, Verdict.MOVED_AWAY)
 
 
 class Recorder:
@@ -77,51 +59,53 @@ class Recorder:
 
 async def apply(session: AsyncSession, outcomes: list[Outcome]) -> None:
     """Apply outcomes to deliveries and destinations in the caller's transaction."""
-    sent = [
+    sent: list[dict[str, object]] = [
         {
             "id": o.delivery_id,
-            "status": "sent",
+            "status": DeliveryStatus.SENT,
             "message_ids": o.message_ids or [],
             "sent_chat_id": o.chat_id,
             "sent_at": o.sent_at,
             "last_error": None,
         }
         for o in outcomes
-        if o.status == "sent" and o.message_ids
+        if o.status is Verdict.SENT and o.message_ids
     ]
-    done = [
-        {"id": o.delivery_id, "status": "sent", "sent_at": o.sent_at, "last_error": None}
+    done: list[dict[str, object]] = [
+        {"id": o.delivery_id, "status": DeliveryStatus.SENT, "sent_at": o.sent_at, "last_error": None}
         for o in outcomes
-        if o.status == "sent" and not o.message_ids
+        if o.status is Verdict.SENT and not o.message_ids
     ]
-    retry = [
+    retry: list[dict[str, object]] = [
         {
             "id": o.delivery_id,
-            "status": "pending",
+            "status": DeliveryStatus.PENDING,
             "next_attempt_at": o.next_attempt_at,
             "last_error": o.error,
         }
         for o in outcomes
-        if o.status in ("retry", "moved")
+        if o.status in RETRIED
     ]
-    failed = [
-        {"id": o.delivery_id, "status": "failed", "last_error": o.error}
+    failed: list[dict[str, object]] = [
+        {"id": o.delivery_id, "status": DeliveryStatus.FAILED, "last_error": o.error}
         for o in outcomes
-        if o.status in ("failed", "gone", "moved_away")
+        if o.status in FAILED
     ]
     for rows in (sent, done, retry, failed):
         if rows:
-            # One executemany of a Core UPDATE: a fraction of the ORM's per-row bookkeeping.
-            columns: dict[str, Any] = {key: bindparam(f"v_{key}") for key in rows[0] if key != "id"}
-            statement = update(DELIVERIES).where(DELIVERIES.c.id == bindparam("v_id")).values(columns)
-            await session.execute(
-                statement, [{f"v_{key}": value for key, value in row.items()} for row in rows]
-            )
+            await _update_many(session, rows)
     for outcome in outcomes:
-        if outcome.status == "gone":
+        if outcome.status is Verdict.GONE:
             await _disable(session, outcome)
-        elif outcome.status in ("moved", "moved_away") and outcome.new_chat_id is not None:
+        elif outcome.status in (Verdict.MOVED, Verdict.MOVED_AWAY) and outcome.new_chat_id is not None:
             await _move(session, outcome.destination_id, outcome.new_chat_id, outcome.error)
+
+
+async def _update_many(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    """One executemany of a Core UPDATE (rows alike, keyed by id): a fraction of the ORM's bookkeeping."""
+    columns: dict[str, object] = {key: bindparam(f"v_{key}") for key in rows[0] if key != "id"}
+    statement = update(DELIVERIES).where(DELIVERIES.c.id == bindparam("v_id")).values(columns)
+    await session.execute(statement, [{f"v_{key}": value for key, value in row.items()} for row in rows])
 
 
 async def _disable(session: AsyncSession, outcome: Outcome) -> None:

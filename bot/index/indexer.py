@@ -222,25 +222,21 @@ class Indexer:
     def _walk(self, stats: dict[int, int], errors: dict[str, str], everything: bool) -> _Walked:
         """Walk the folder keeping only what changed; count the known files still present."""
         walked = _Walked()
-        known_stat = stats.get
-        changed, duplicates = walked.changed, walked.duplicates
+        area_names = AREA_NAMES
         for item in iter_posts(self._posts_dir):
             if not isinstance(item, FoundFile):
                 walked.refused.append(item)
                 continue
-            path = item.path
-            if not walked.area and _in_area(path):
+            if not walked.area and any(part.lower() in area_names for part in item.path.split("/")[:-1]):
                 walked.area = True
-            known = known_stat(hash(path))
-            if known is None:
-                changed.append(item)
-                continue
-            walked.present += 1
-            if everything or known != hash((item.size, item.mtime_ns)):  # see `fingerprint`
-                changed.append(item)
-            elif errors and path in errors and errors[path].startswith(DUPLICATE):
-                duplicates.append(item)
-        changed.sort(key=lambda f: f.path)
+            known = stats.get(hash(item.path))
+            if known is not None:
+                walked.present += 1
+            if everything or known is None or known != fingerprint(item.size, item.mtime_ns):
+                walked.changed.append(item)
+            elif (errors.get(item.path) or "").startswith(DUPLICATE):
+                walked.duplicates.append(item)
+        walked.changed.sort(key=lambda f: f.path)
         walked.refused.sort()
         return walked
 
@@ -389,10 +385,6 @@ def _report(progress: Progress | None, done: int, total: int) -> None:
 def _known_hash(before: FileSeen | None) -> str | None:
     # Only a file that parsed cleanly may skip parsing when its bytes are unchanged.
     return before.content_hash if before is not None and before.error is None else None
-
-
-def _in_area(path: str) -> bool:
-    return any(part.lower() in AREA_NAMES for part in path.split("/")[:-1])
 
 
 def fingerprint(size: int, mtime_ns: int) -> int:

@@ -13,21 +13,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from bot.content.models import Post
 from bot.index.reader import Read
+from bot.store.states import PostState
 
 DUPLICATE = "duplicate slug"
 SKIPPED = "skipped: "  # files_seen.error of a file that parsed but is not a post
-
-
-class PostState(StrEnum):
-    """Whether a stored post's file is still there."""
-
-    ACTIVE = "active"
-    REMOVED = "removed"
 
 
 def post_fields(post: Post) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Destination management shared by the CLI and (later) the chat subscribe commands."""
+"""Destinations: subscribe, list, disable, move; shared by the CLI and the chat subscription commands."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.store.models import Delivery, Destination
+from bot.store.states import DeliveryStatus, DestinationKind, DestinationMode
 
-PLATFORMS = ("telegram", "discord", "console")
-CANCELLED = "cancelled"  # a queued delivery whose destination was disabled before it went
-KINDS = ("private", "group", "channel", "thread")
+KINDS = tuple(kind.value for kind in DestinationKind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +23,7 @@ class Subscription:
     platform: str
     chat_id: str
     thread_id: str = ""
-    kind: str = "private"
+    kind: DestinationKind = DestinationKind.PRIVATE
     title: str = ""
     categories: tuple[str, ...] = ()
     digest_cron: str | None = None
@@ -33,13 +32,13 @@ class Subscription:
     silent: bool = False
 
 
-def guess_kind(platform: str, chat_id: str, thread_id: str) -> str:
+def guess_kind(platform: str, chat_id: str, thread_id: str) -> DestinationKind:
     """Guess a chat's kind from its id: Telegram groups and channels have negative ids."""
     if thread_id:
-        return "thread"
+        return DestinationKind.THREAD
     if platform == "telegram":
-        return "group" if chat_id.startswith("-") else "private"
-    return "channel" if platform == "discord" else "private"
+        return DestinationKind.GROUP if chat_id.startswith("-") else DestinationKind.PRIVATE
+    return DestinationKind.CHANNEL if platform == "discord" else DestinationKind.PRIVATE
 
 
 async def find(session: AsyncSession, platform: str, chat_id: str, thread_id: str = "") -> Destination | None:
@@ -62,7 +61,7 @@ async def subscribe(session: AsyncSession, wish: Subscription, now: datetime) ->
     destination.kind = wish.kind
     destination.title = wish.title or destination.title or ""
     destination.categories = list(wish.categories)
-    destination.mode = "digest" if wish.digest_cron else "instant"
+    destination.mode = DestinationMode.DIGEST if wish.digest_cron else DestinationMode.INSTANT
     destination.digest_cron = wish.digest_cron
     destination.digest_tz = wish.digest_tz if wish.digest_cron else None
     destination.language = wish.language
@@ -90,8 +89,8 @@ async def settle_pending(session: AsyncSession, where: ColumnElement[bool], reas
     chosen = select(Destination.id).where(where).scalar_subquery()
     result = await session.execute(
         update(Delivery)
-        .where(Delivery.destination_id.in_(chosen), Delivery.status == "pending")
-        .values(status=CANCELLED, last_error=reason)
+        .where(Delivery.destination_id.in_(chosen), Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.CANCELLED, last_error=reason)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, cast
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +23,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from bot.store.states import DeliveryKind, DeliveryStatus, DestinationKind, DestinationMode, PostState
+
+E = TypeVar("E", bound=StrEnum)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -46,6 +51,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class Choice(TypeDecorator[E], Generic[E]):
+    """One of a `StrEnum`'s values, kept as the plain string (a VARCHAR, as before there were enums)."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def __init__(self, values: type[E]) -> None:
+        super().__init__()
+        self.values = values
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        """Store the string; a string that is no member is refused before it reaches the database."""
+        return None if value is None else str(self.values(value))
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        """Hand back the member (ValueError names a value this version does not know)."""
+        return None if value is None else self.values(value)
+
+
 # Stable constraint names let Alembic migrations refer to them on every database.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -63,7 +87,7 @@ class Base(DeclarativeBase):
 
 
 class PostRow(Base):
-    """A post as indexed; `state` is 'active' or 'removed', publication is derived from dates."""
+    """A post as indexed; `state` says whether its file is still there, publication is derived from dates."""
 
     __tablename__ = "posts"
 
@@ -83,7 +107,7 @@ class PostRow(Base):
     # Hash of what a transmission shows; a change bumps `version` and triggers edits.
     view_hash: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    state: Mapped[str] = mapped_column(String(16), default="active")
+    state: Mapped[PostState] = mapped_column(Choice(PostState), default=PostState.ACTIVE)
     first_seen_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     # When the post was announced (broadcast queued, or deliberately skipped); null = not yet.
@@ -126,8 +150,8 @@ class Destination(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     thread_id: Mapped[str] = mapped_column(String(64), default="")
     title: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[str] = mapped_column(String(16), default="private")  # private/group/channel/thread
-    mode: Mapped[str] = mapped_column(String(16), default="instant")  # instant / digest
+    kind: Mapped[DestinationKind] = mapped_column(Choice(DestinationKind), default=DestinationKind.PRIVATE)
+    mode: Mapped[DestinationMode] = mapped_column(Choice(DestinationMode), default=DestinationMode.INSTANT)
     digest_cron: Mapped[str | None] = mapped_column(String(120))
     digest_tz: Mapped[str | None] = mapped_column(String(64))
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -149,14 +173,15 @@ class Delivery(Base):
     __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # post:{post}:{destination}:{kind}:{version} or digest:{destination}:{scheduled time}.
+    # post:{post}:{destination}:{kind}:{version}, digest:{destination}:{scheduled time},
+    # collapse:{destination}:{oldest}-{newest}:{count} or rebroadcast:{post}:{destination}:{time}.
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     destination_id: Mapped[int] = mapped_column(ForeignKey("destinations.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # post / edit / delete / digest
+    kind: Mapped[DeliveryKind] = mapped_column(Choice(DeliveryKind))
     post_version: Mapped[int] = mapped_column(Integer, default=1)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[DeliveryStatus] = mapped_column(Choice(DeliveryStatus), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     message_ids: Mapped[list[str]] = mapped_column(JSON, default=list)

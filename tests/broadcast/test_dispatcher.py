@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from bot.broadcast.dispatcher import EngineSettings
 from bot.broadcast.sender import BadMessage, DestinationGone, DestinationMoved, RetryAfter, RetryLater
 from bot.content.models import LatestPage, Transmission
 from bot.store.destinations import Subscription, subscribe
@@ -351,3 +352,26 @@ async def test_disabling_a_destination_cancels_what_was_queued_for_it(app, clock
     cancelled = rows[(await destination(app, "8")).id]
     assert cancelled.status == "cancelled" and cancelled.last_error == "destination disabled: unsubscribed"
     assert rows[(await destination(app, "7")).id].status == "sent"
+
+
+@pytest.mark.parametrize(("default", "chosen"), [("en", "zh"), ("zh", "en")])
+async def test_a_destination_language_wins_for_posts_and_digests_whatever_the_default(
+    app, clock, write_post, default, chosen
+):
+    platform = FakePlatform("telegram", clock)
+    app.add_platform(platform, engine=EngineSettings(lang=default))
+    await app.tick()  # the first scan of an empty folder
+    clock.advance(hours=-1)
+    await add(app, clock, "1", language=chosen)
+    await add(app, clock, "2")  # no language chosen: the post's own, and the default for pages
+    await add(app, clock, "9", digest_cron="20:00", digest_tz="Asia/Shanghai", language=chosen)  # 12:00 UTC
+    clock.advance(minutes=55)
+    await publish(app, write_post, "a", date="2026-11-22T11:50:00Z", lang=default)
+    await app.drain()
+    clock.advance(minutes=10)
+    await app.tick()
+    await app.drain()
+    views = {s.chat_id: s.view for s in platform.sent}
+    assert isinstance(views["1"], Transmission) and views["1"].lang == chosen
+    assert isinstance(views["2"], Transmission) and views["2"].lang == default
+    assert isinstance(views["9"], LatestPage) and views["9"].lang == chosen

@@ -3,9 +3,10 @@
 from datetime import UTC, datetime
 
 from bot.content.models import Post
-from bot.index.plan import Mode, PostState, Seen, Stored, plan_scan, post_fields, view_hash
+from bot.index.plan import Mode, Seen, Stored, plan_scan, post_fields, view_hash
 from bot.index.reader import Read
 from bot.index.walk import FoundFile
+from bot.store.states import PostState
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 LOUD = Mode(NOW, quiet=False, silent=False)

@@ -94,7 +94,7 @@ async def test_lost_access_rate_limits_and_server_errors(live, posts_dir):
     server.fail_with_5xx(4)
     server.rate_limit(5, retry_after=0.3, via=False)  # given up by discord.py: back to the engine
     server.rate_limit(6, retry_after=0.05)  # waited out by discord.py itself
-    app.add_platform(app.dispatchers["discord"].platform, engine=EngineSettings(backoff_base=0.2))
+    app.add_platform(app.dispatchers["discord"].sender, engine=EngineSettings(backoff_base=0.2))
     (posts_dir / "p.md").write_text(post_text("T", "2026-11-22", "Body.", slug="p"))
     await app.tick()
     await until_settled(app, "discord")

@@ -67,7 +67,7 @@ async def test_blocked_migrated_and_flaky_chats(live, posts_dir):
     server.block(5)
     server.migrate(-7, -1007)
     server.fail_with_5xx(9)
-    app.add_platform(app.dispatchers["telegram"].platform, engine=EngineSettings(backoff_base=0.2))
+    app.add_platform(app.dispatchers["telegram"].sender, engine=EngineSettings(backoff_base=0.2))
     (posts_dir / "p.md").write_text(post_text("T", "2026-11-22", "Body.", slug="p"))
     app.settings.broadcast_max_age = 10**9
     await app.tick()
