@@ -24,6 +24,7 @@ from bot.content.models import LatestPage, Notice, Transmission
 from bot.content.render import discord as discord_render
 from bot.content.render import telegram as telegram_render
 from bot.content.render import text as text_render
+from bot.content.render.webhook import FORMATS
 from bot.content.safe_text import safe_name
 from bot.leadership import LeadershipError
 from bot.logs import configure as configure_logging
@@ -32,6 +33,7 @@ from bot.platforms import registry
 from bot.platforms.console.platform import CONSOLE_CHAT_ID
 from bot.platforms.discord.spec import build as discord_platform
 from bot.platforms.spec import StartupError
+from bot.platforms.webhook import endpoints as webhooks
 from bot.preflight import PreflightError, check_database_location, check_posts_dir, sqlite_path
 from bot.runner import LeadershipLost, run
 from bot.scheduler import ScheduleError, parse_digest_schedule
@@ -89,6 +91,9 @@ def _parser(json_errors: bool = False) -> argparse.ArgumentParser:
     destinations.add_argument("--tz", default="UTC", help="time zone of the digest schedule")
     destinations.add_argument("--language", choices=("zh", "en"))
     destinations.add_argument("--silent", action="store_true", help="send without notification sound")
+    destinations.add_argument("--url", help="webhook: the https:// URL each transmission is POSTed to")
+    destinations.add_argument("--format", choices=FORMATS, help="webhook: the body's shape (default json)")
+    destinations.add_argument("--secret", help="webhook: signing secret (json: made up when not given)")
     destinations.add_argument("--json", action="store_true")
     discord = commands.add_parser("discord", help="Discord maintenance")
     discord.add_argument("action", choices=("sync",), help="upload the slash commands now")
@@ -354,6 +359,8 @@ def _not_sending(settings: Settings, report: StatusReport) -> list[dict[str, Any
     }
     if any(token is not None for token in tokens.values()):
         reasons["console"] = "the console shows transmissions only when no bot token is set"
+    if not settings.webhooks:
+        reasons["webhook"] = "WEBHOOKS is false"
     idle = []
     for platform, states in sorted(report["destinations"].items()):
         queued = report["queued_by_platform"].get(platform, 0)
@@ -374,8 +381,13 @@ async def _destinations(app: App, args: argparse.Namespace) -> int:
             where = d.chat_id + (f"/{d.thread_id}" if d.thread_id else "")
             extra = f" digest {d.digest_cron} {d.digest_tz}" if d.digest_cron else ""
             cats = f" categories {', '.join(d.categories)}" if d.categories else ""
-            print(f"{d.id:>5} {d.platform:<8} {where:<24} {d.kind:<8} {state}{extra}{cats}")
+            hook = f" {d.title} {d.endpoint_format}" if d.endpoint_url else ""
+            print(f"{d.id:>5} {d.platform:<8} {where:<24} {d.kind:<8} {state}{hook}{extra}{cats}")
         return 0
+    if args.platform == "webhook":
+        args.chat_id = _webhook_chat(args)
+    elif args.url or args.format or args.secret:
+        raise CommandError("--url, --format and --secret go with --platform webhook", 2)
     if not args.platform or not args.chat_id:
         raise CommandError("--platform and --chat-id are required", 2)
     chat_id, thread = str(args.chat_id).strip(), str(args.thread or "").strip()
@@ -399,10 +411,14 @@ async def _destinations(app: App, args: argparse.Namespace) -> int:
             digest_tz=args.tz,
             language=args.language,
             silent=args.silent,
+            title=webhooks.shown_url(args.url) if args.platform == "webhook" else "",
         )
         async with app.sessions.begin() as session:
-            _, created = await destinations.subscribe(session, wish, app.clock.now())
+            added, created = await destinations.subscribe(session, wish, app.clock.now())
+            made = _store_endpoint(added, args) if args.platform == "webhook" else None
         print(("added" if created else "updated") + f" {args.platform}:{chat_id}")
+        if made:
+            print(f"secret {made} (receivers check signatures with it; it is not shown again)")
         return 0
     async with app.sessions.begin() as session:
         found = await destinations.find(session, args.platform, chat_id, thread)
@@ -440,6 +456,10 @@ def _check_chat(platform: str, chat_id: str, thread: str, kind: str | None) -> s
         for name, value in (("--chat-id", chat_id), ("--thread", thread)):
             if value and (not _POSITIVE_ID.fullmatch(value) or int(value) >= 2**64):
                 raise CommandError(f"{name} {value[:40]!r}: a Discord channel or thread id is a number", 2)
+    elif platform == "webhook":
+        if thread:
+            raise CommandError("--thread: a webhook has no threads", 2)
+        return "channel"
     elif chat_id != CONSOLE_CHAT_ID or thread:
         raise CommandError(f"the console has one destination: --chat-id {CONSOLE_CHAT_ID} and no --thread", 2)
     guessed = destinations.guess_kind(platform, chat_id, thread)
@@ -496,7 +516,41 @@ def _destination_json(d: Destination) -> dict[str, Any]:
         "categories": d.categories,
         "active": d.active,
         "disabled_reason": d.disabled_reason,
-    }
+    } | _endpoint_json(d)
+
+
+def _webhook_chat(args: argparse.Namespace) -> str:
+    """Name a webhook destination by its URL (--url), or by the id `destinations list` shows."""
+    if not args.url:
+        if args.action == "add":
+            raise CommandError("--url is required for a webhook", 2)
+        return str(args.chat_id or "")
+    try:
+        args.url = webhooks.check_url(args.url)
+    except webhooks.EndpointError as exc:
+        raise CommandError(f"--url: {exc}", 2) from None
+    try:
+        args.secret = webhooks.check_secret(args.secret) if args.secret else None
+    except webhooks.EndpointError as exc:
+        raise CommandError(f"--secret: {exc}", 2) from None
+    return webhooks.chat_id_for(args.url)
+
+
+def _store_endpoint(found: Destination, args: argparse.Namespace) -> str | None:
+    """Store a webhook's URL, format and secret; return the secret if it was made up here."""
+    fmt = args.format or found.endpoint_format or "json"
+    secret = args.secret or found.endpoint_secret  # adding again without --secret keeps it
+    made = webhooks.new_secret() if secret is None and fmt == "json" else None
+    found.endpoint_url, found.endpoint_format, found.endpoint_secret = args.url, fmt, secret or made
+    return made
+
+
+def _endpoint_json(d: Destination) -> dict[str, Any]:
+    """Show a webhook's URL as safe to show (scheme and host) and its format; never its secret."""
+    if not d.endpoint_url:
+        return {}
+    shown = webhooks.shown_url(d.endpoint_url)
+    return {"endpoint": shown, "format": d.endpoint_format, "signed": bool(d.endpoint_secret)}
 
 
 async def _discord(app: App, args: argparse.Namespace) -> int:

@@ -77,4 +77,6 @@ def configure(level: str, secrets: Iterable[str], as_json: bool = False) -> None
     if level != "DEBUG":
         logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # aiosqlite logs every statement with its parameters at DEBUG, webhook secrets among them.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

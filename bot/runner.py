@@ -23,12 +23,14 @@ LEADER_CHECK_SECONDS = 2.0
 
 
 async def _open_platforms(app: App, stack: AsyncExitStack, out: TextIO) -> ConsolePlatform | None:
-    """Start every platform the settings turn on; the console when none is."""
+    """Start every platform the settings turn on; the console when no chat platform is."""
+    chats = False
     for spec in registry.enabled(app.settings):
         assert spec.start is not None
         started = await spec.start(app, stack)
         app.add_platform(started.sender, pacer=started.pacer)
-    if app.dispatchers:
+        chats = chats or spec.front_end
+    if chats:
         return None
     console = ConsolePlatform(out, app.settings.zone)
     app.add_platform(console)

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # Discord allows 50 requests/s in all; login and forum lookups use some the pacer never sees.
     discord_global_per_s: float = Field(45, gt=0)
     discord_channel_per_5s: float = Field(5, gt=0)
+    # Outgoing webhooks (`destinations add --platform webhook`): on unless WEBHOOKS=false.
+    webhooks: bool = True
+    webhook_per_s: float = Field(10, gt=0)
+    webhook_url_per_s: float = Field(1, gt=0)
     telegram_bot_token: SecretStr | None = None
     telegram_base_url: str | None = None
     telegram_webhook_url: str | None = None

@@ -15,6 +15,8 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "……还有 {more} 篇，发送 /latest 查看",
         "en": "…and {more} more, send /latest to see them",
     },
+    # The same for a webhook, which has no /latest to point at.
+    "more_posts_here": {"zh": "……还有 {more} 篇", "en": "…and {more} more"},
     "no_posts": {"zh": "还没有已发布的文章。", "en": "No posts have been published yet."},
     "no_such_page": {
         "zh": "没有第 {page} 页：共 {pages} 页。",

@@ -6,11 +6,12 @@ from bot.broadcast.pacing import NO_LIMITS
 from bot.platforms.discord.spec import SPEC as DISCORD
 from bot.platforms.spec import PlatformSpec
 from bot.platforms.telegram.spec import SPEC as TELEGRAM
+from bot.platforms.webhook.spec import SPEC as WEBHOOK
 from bot.settings import Settings
 
-# The console is the fallback front end: on when no other platform is, never paced.
+# The console is the fallback front end: on when no other chat platform is, never paced.
 CONSOLE = PlatformSpec("console", None, enabled=lambda settings: False, limits=lambda settings: NO_LIMITS)
-PLATFORMS: tuple[PlatformSpec, ...] = (TELEGRAM, DISCORD, CONSOLE)
+PLATFORMS: tuple[PlatformSpec, ...] = (TELEGRAM, DISCORD, WEBHOOK, CONSOLE)
 
 
 def spec_for(name: str) -> PlatformSpec:

@@ -56,3 +56,5 @@ class PlatformSpec:
     limits: Callable[[Settings], Limits]
     # Starts the sender and front end; registers their shutdown on the stack.
     start: Callable[[Host, AsyncExitStack], Awaitable[Started]] | None = None
+    # False for a push-only platform (webhooks): it has no chat, so the console still starts.
+    front_end: bool = True

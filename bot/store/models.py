@@ -163,6 +163,11 @@ class Destination(Base):
     last_digest_at: Mapped[datetime | None]
     # The due-time index of digests: when this destination's schedule next fires (UTC).
     next_digest_at: Mapped[datetime | None] = mapped_column(index=True)
+    # A push-only destination (a webhook): where to POST, the body's shape, the signing secret.
+    # `chat_id` is then a hash of the URL, which may be longer than 64 and holds Slack's token.
+    endpoint_url: Mapped[str | None] = mapped_column(Text)
+    endpoint_format: Mapped[str | None] = mapped_column(String(16))
+    endpoint_secret: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("platform", "chat_id", "thread_id", name="uq_destinations_target"),)
 
