@@ -26,6 +26,7 @@ from bot.scheduler import Jobs
 from bot.settings import Settings
 from bot.store.database import create_engine, session_factory, upgrade
 from bot.store.models import Destination
+from bot.store.states import DestinationKind, DestinationMode
 
 
 @dataclass
@@ -145,8 +146,8 @@ async def ensure_console_destination(app: App) -> None:
                     chat_id=CONSOLE_CHAT_ID,
                     thread_id="",
                     title="terminal",
-                    kind="private",
-                    mode="instant",
+                    kind=DestinationKind.PRIVATE,
+                    mode=DestinationMode.INSTANT,
                     categories=[],
                     created_at=app.clock.now(),
                 )

@@ -465,9 +465,9 @@ def _check_chat(platform: str, chat_id: str, thread: str, kind: str | None) -> s
     guessed = destinations.guess_kind(platform, chat_id, thread)
     if kind is None:
         return guessed
-    if (kind == "thread") != bool(thread):
+    if (kind == DestinationKind.THREAD) != bool(thread):
         raise CommandError("--kind thread goes with --thread, and --thread with --kind thread", 2)
-    if platform == "telegram" and (kind == "private") != (not chat_id.startswith("-")):
+    if platform == "telegram" and (kind == DestinationKind.PRIVATE) != (not chat_id.startswith("-")):
         raise CommandError(
             f"--kind {kind} does not fit --chat-id {chat_id}: private chats have positive ids, "
             "groups and channels negative ones",

@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from bot.broadcast import outbox
 from bot.scheduler import MIN_DIGEST_INTERVAL, ScheduleError, last_fire, next_fire, parse_schedule
 from bot.store.models import Destination
+from bot.store.states import DestinationMode
 
 log = logging.getLogger(__name__)
 BROKEN_RETRY = timedelta(days=1)  # a schedule that no longer parses is looked at again daily
@@ -24,7 +25,7 @@ BATCH = 1000
 
 
 def _digests() -> list[ColumnElement[bool]]:
-    return [Destination.active.is_(True), Destination.mode == "digest"]
+    return [Destination.active.is_(True), Destination.mode == DestinationMode.DIGEST]
 
 
 def _next_due(destination: Destination, after: datetime) -> datetime:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.metrics import DISABLED_DESTINATIONS, QUEUE_DEPTH, REGISTRY
 from bot.store.models import Delivery, Destination
+from bot.store.states import DeliveryStatus
 
 log = logging.getLogger(__name__)
 DATABASE_TIMEOUT = 3.0
@@ -87,7 +88,7 @@ async def refresh_gauges(session: AsyncSession) -> None:
     queue = (
         select(Destination.platform, func.count())
         .join(Delivery, Delivery.destination_id == Destination.id)
-        .where(Delivery.status.in_(("pending", "sending")))
+        .where(Delivery.status.in_(DeliveryStatus.queued()))
         .group_by(Destination.platform)
     )
     depth: dict[str, int] = {platform: count for platform, count in await session.execute(queue)}

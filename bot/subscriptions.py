@@ -15,7 +15,7 @@ from bot.scheduler import ScheduleError, parse_digest_schedule
 from bot.store import destinations, posts
 from bot.store.destinations import Subscription
 from bot.store.models import Destination
-from bot.store.states import DestinationKind
+from bot.store.states import DestinationKind, DestinationMode
 
 UNSUBSCRIBED = "unsubscribed"
 
@@ -39,7 +39,6 @@ def _error(key: str, lang: Lang, **values: object) -> Notice:
 
 # Separators between categories: ASCII and full-width commas, the ideographic comma, semicolons.
 CATEGORY_SEPARATORS = re.compile(r"[,，、;；]")
-SETTINGS_KEYS = ("silent", "language")
 
 
 def parse_digest(words: list[str], default_tz: str = "UTC", now: datetime | None = None) -> tuple[str, str]:
@@ -184,7 +183,7 @@ def _join(names: tuple[str, ...] | list[str], lang: Lang) -> str:
 
 def describe(destination: Destination, lang: Lang = "en") -> tuple[str, ...]:
     """Return the lines /settings shows, in `lang`."""
-    if destination.mode == "digest":
+    if destination.mode is DestinationMode.DIGEST:
         mode = t("mode_digest", lang, schedule=destination.digest_cron, tz=destination.digest_tz)
     else:
         mode = t("mode_instant", lang)

@@ -35,8 +35,6 @@ class AnnounceReport:
     skipped_old: int = 0
     deliveries: int = 0
     collapsed: int = 0
-    edits: int = 0
-    deletes: int = 0
 
 
 def post_key(post_id: int, destination_id: int, kind: DeliveryKind, version: int) -> str:

@@ -41,7 +41,6 @@ class Limits:
 
 
 TELEGRAM_LIMITS = Limits(overall=Window(30, 1.0), per_chat=Window(1, 1.0), per_group=Window(20, 60.0))
-DISCORD_LIMITS = Limits(overall=Window(50, 1.0), per_chat=Window(5, 5.0))
 NO_LIMITS = Limits(overall=None, per_chat=None)
 
 

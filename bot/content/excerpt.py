@@ -22,7 +22,7 @@ PLACEHOLDER_MATH: dict[Lang, str] = {"zh": "[公式]", "en": "[formula]"}
 ELLIPSIS = "..."
 
 # Protected spans are replaced by private-use markers before Markdown runs, so Markdown can
-# neither eat their backslashes nor read `$a*b$` as emphasis (see shared/reference/recipes.md).
+# neither eat their backslashes nor read `$a*b$` as emphasis (`_Protector` keeps them).
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _TOKEN = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
 _CODE_SPAN = re.compile(r"(`+)(?!`)([^`]{1,2000}?|.{1,2000}?)(?<!`)\1(?!`)", re.DOTALL)

@@ -14,7 +14,7 @@ The rule (documented in the README, "Point it at your blog"):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -79,11 +79,6 @@ def place(path: str) -> Placement:
         in_area=any(f in AREA_NAMES for f in lowered),
         in_drafts=any(f in DRAFT_FOLDERS for f in lowered),
     )
-
-
-def has_area(paths: Iterable[str]) -> bool:
-    """Whether any path lies under a posts folder, which makes files outside such folders pages."""
-    return any(f.lower() in AREA_NAMES for path in paths for f in path.split("/")[:-1])
 
 
 def page_reason(place: Placement, meta: Mapping[str, Any], slug: str, area_rule: bool) -> str | None:

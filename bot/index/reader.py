@@ -54,11 +54,6 @@ def read_guarded(found: FoundFile, known_hash: str | None, defaults: PostDefault
         return Read(found, "", error=_one_line(f"cannot parse: {type(exc).__name__}: {exc}"))
 
 
-def read_many(batch: list[tuple[FoundFile, str | None]], defaults: PostDefaults) -> list[Read]:
-    """Read a batch of files in this process (tests and benchmarks of the parser itself)."""
-    return [read_guarded(found, known, defaults, 0) for found, known in batch]
-
-
 def _one_line(text: str) -> str:
     line = " ".join(text.split())
     return line if len(line) <= MAX_REASON else line[: MAX_REASON - 1] + "…"

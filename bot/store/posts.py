@@ -10,13 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.models import CategoryCount, Lang, Transmission
 from bot.store.models import PostRow, SlugHistory
+from bot.store.states import PostState
 
 _LIKE_ESCAPE = "\\"
 
 
 def published(now: datetime) -> ColumnElement[bool]:
     """Select posts a reader may see at `now`: present, not drafts, and dated no later than now."""
-    return and_(PostRow.state == "active", PostRow.draft.is_(False), PostRow.published_at <= now)
+    return and_(PostRow.state == PostState.ACTIVE, PostRow.draft.is_(False), PostRow.published_at <= now)
 
 
 def newest_first(query: Select[PostRow]) -> Select[PostRow]:

@@ -27,10 +27,7 @@ from bot.content.render.common import (
 
 MAX_EMBED_TITLE = 256
 MAX_DESCRIPTION = 4096
-MAX_FOOTER = 2048
-MAX_AUTHOR = 256
 MAX_EMBED_TOTAL = 6000
-MAX_CUSTOM_ID = 100
 PAGE_BUTTONS = 3  # Discord allows five buttons a row: ◀, three pages, ▶
 COLOR = 0x00E5FF  # the home page's cyan "INCOMING TRANSMISSION" banner
 CUSTOM_ID_LATEST = "latest"

@@ -111,10 +111,6 @@ class DiscordSender:
         self._zone = zone
         self._forums: dict[int, discord.ForumChannel] = {}
 
-    def remember_forum(self, forum: discord.ForumChannel) -> None:
-        """Note a forum channel (seen when it was subscribed), so its first send goes straight to a post."""
-        self._forums[forum.id] = forum
-
     async def send(self, target: Target, view: View) -> list[str]:
         """Send a view to a channel or thread; to a forum, as a new post of its own."""
         message = render_view(view, self._zone)
