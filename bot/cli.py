@@ -36,7 +36,7 @@ from bot.platforms.spec import StartupError
 from bot.platforms.webhook import endpoints as webhooks
 from bot.preflight import PreflightError, check_database_location, check_posts_dir, sqlite_path
 from bot.runner import LeadershipLost, run
-from bot.scheduler import ScheduleError, parse_digest_schedule
+from bot.services.schedules import ScheduleError, parse_digest_schedule
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import destinations, posts
 from bot.store.database import DatabaseURLError

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.broadcast import outbox
-from bot.scheduler import MIN_DIGEST_INTERVAL, ScheduleError, last_fire, next_fire, parse_schedule
+from bot.services.schedules import MIN_DIGEST_INTERVAL, ScheduleError, last_fire, next_fire, parse_schedule
 from bot.store.models import Destination
 from bot.store.states import DestinationMode
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.content.i18n import t
 from bot.content.models import Lang, Notice, View
-from bot.scheduler import ScheduleError, parse_digest_schedule
+from bot.services.schedules import ScheduleError, parse_digest
 from bot.store import destinations, posts
 from bot.store.destinations import Subscription
 from bot.store.models import Destination
@@ -39,24 +38,6 @@ def _error(key: str, lang: Lang, **values: object) -> Notice:
 
 # Separators between categories: ASCII and full-width commas, the ideographic comma, semicolons.
 CATEGORY_SEPARATORS = re.compile(r"[,，、;；]")
-
-
-def parse_digest(words: list[str], default_tz: str = "UTC", now: datetime | None = None) -> tuple[str, str]:
-    """Read `HH:MM [zone]` or `m h dom mon dow [zone]`; raise ScheduleError saying why not.
-
-    A digest may not come more often than once an hour.
-    """
-    if not words:
-        raise ScheduleError("missing_time")
-    if ":" in words[0]:
-        spec, rest = words[0], words[1:]
-    else:
-        spec, rest = " ".join(words[:5]), words[5:]
-    zone = rest[0] if rest else default_tz
-    if len(rest) > 1:
-        raise ScheduleError("unexpected", extra=" ".join(rest[1:])[:64])
-    parse_digest_schedule(spec, zone, now or datetime.now(UTC))
-    return spec, zone
 
 
 def split_categories(args: str, known: dict[str, str]) -> list[str]:

@@ -6,9 +6,8 @@ from sqlalchemy import select
 
 from bot.commands import Chat
 from bot.content.models import Notice
-from bot.scheduler import ScheduleError
+from bot.services.schedules import ScheduleError, parse_digest
 from bot.store.models import Destination
-from bot.subscriptions import parse_digest
 from tests.both_databases import database_url  # noqa: F401  (these queries run on both databases)
 
 ADMIN = Chat("telegram", "-100", kind="group", title="ML 群", is_admin=True, lang="zh")
