@@ -37,6 +37,7 @@ from bot.platforms.webhook import endpoints as webhooks
 from bot.preflight import PreflightError, check_database_location, check_posts_dir, sqlite_path
 from bot.runner import LeadershipLost, run
 from bot.services.schedules import ScheduleError, parse_digest_schedule
+from bot.services.subscriptions import CATEGORY_SEPARATORS
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import destinations, posts
 from bot.store.database import DatabaseURLError
@@ -44,7 +45,6 @@ from bot.store.destinations import KINDS
 from bot.store.models import Destination
 from bot.store.states import DestinationKind
 from bot.store.status import StatusReport, status
-from bot.subscriptions import CATEGORY_SEPARATORS
 
 
 class _JSONErrorParser(argparse.ArgumentParser):

@@ -11,9 +11,9 @@ from bot.clock import Clock
 from bot.content.i18n import t
 from bot.content.models import CategoryList, Lang, LatestPage, Notice, SearchResults, View
 from bot.index.indexer import FIRST_SCAN_KEY
+from bot.services.subscriptions import Chat, Subscriptions
 from bot.store import posts
 from bot.store.models import MetaValue
-from bot.subscriptions import Chat, Subscriptions
 
 __all__ = ["COMMANDS", "Chat", "CommandSpec", "Commands", "IndexProgress"]
 

@@ -16,7 +16,7 @@ from bot.broadcast.sender import Target
 from bot.content.i18n import t
 from bot.content.models import Lang, Notice, Transmission, View
 from bot.content.render.text import render_view
-from bot.subscriptions import Chat
+from bot.services.subscriptions import Chat
 
 CONSOLE_CHAT_ID = "stdout"
 MAX_LINE_CHARS = 4096  # a longer typed line is cut (a terminal's own line buffer holds about 4 KB)

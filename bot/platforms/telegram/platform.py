@@ -30,8 +30,8 @@ from bot.platforms.spec import StartupError
 from bot.platforms.telegram.handlers import TelegramHandlers
 from bot.platforms.telegram.sender import TelegramSender
 from bot.platforms.telegram.webhook import WebhookReceiver, new_secret
+from bot.services.subscriptions import UNSUBSCRIBED
 from bot.store import destinations
-from bot.subscriptions import UNSUBSCRIBED
 
 log = logging.getLogger(__name__)
 START = ("start", "这个机器人是什么，如何订阅", "What this bot is and how to subscribe")
