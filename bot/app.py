@@ -15,7 +15,6 @@ from bot.broadcast.dispatcher import Dispatcher, EngineSettings
 from bot.broadcast.pacing import Limits, Pacer
 from bot.broadcast.sender import Sender
 from bot.clock import Clock, SystemClock
-from bot.commands import Commands
 from bot.content.post_file import PostDefaults
 from bot.cycle import PublishCycle
 from bot.index.indexer import Indexer, Progress, ScanReport
@@ -23,6 +22,7 @@ from bot.index.parser_pool import ParserPool, PoolLimits, default_workers
 from bot.platforms import registry
 from bot.platforms.console.platform import CONSOLE_CHAT_ID
 from bot.scheduler import Jobs
+from bot.services.reading import Commands
 from bot.settings import Settings
 from bot.store.database import create_engine, session_factory, upgrade
 from bot.store.models import Destination

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.broadcast.pacing import Limits, Pacer
 from bot.broadcast.sender import Sender
 from bot.clock import Clock
-from bot.commands import Commands
+from bot.services.reading import Commands
 from bot.settings import Settings
 
 

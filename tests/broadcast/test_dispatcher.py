@@ -340,7 +340,7 @@ async def test_disabled_destinations_get_no_edits_and_their_queue_settles(app, c
 
 
 async def test_disabling_a_destination_cancels_what_was_queued_for_it(app, clock, tg, write_post):
-    from bot.commands import Chat
+    from bot.services.reading import Chat
 
     await add(app, clock, "7", "8")
     tg.fail("8", RetryLater("502"))

@@ -4,9 +4,9 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from bot.commands import Chat
 from bot.content.models import Notice
 from bot.services.schedules import ScheduleError, parse_digest
+from bot.services.subscriptions import Chat
 from bot.store.models import Destination
 from tests.both_databases import database_url  # noqa: F401  (these queries run on both databases)
 

@@ -15,12 +15,12 @@ from discord import app_commands
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.commands import Chat, Commands
 from bot.content.i18n import t
 from bot.content.models import Lang, Notice, View
 from bot.content.render.common import clamp, one_line
 from bot.content.render.discord import render_view
 from bot.platforms.discord.views import NO_MENTIONS, message_kwargs
+from bot.services.reading import Chat, Commands
 from bot.store import posts
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,6 @@ from discord.http import Route
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.commands import Commands
 from bot.content.models import Lang
 from bot.platforms.discord.handlers import DiscordHandlers
 from bot.platforms.discord.invite import invite_url
@@ -22,6 +21,7 @@ from bot.platforms.discord.sender import MAX_RATELIMIT_WAIT, DiscordSender
 from bot.platforms.discord.slash import ChineseDescriptions, build_tree, definitions
 from bot.platforms.discord.views import PageButton, PageTurner
 from bot.platforms.spec import StartupError
+from bot.services.reading import Commands
 from bot.store.commands_sync import definitions_hash, remember_sync, synced_hash
 
 log = logging.getLogger(__name__)

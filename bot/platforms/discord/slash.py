@@ -8,8 +8,8 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str
 
-from bot.commands import COMMANDS
 from bot.platforms.discord.handlers import THREAD_TYPES, DiscordHandlers, TargetChannel
+from bot.services.reading import COMMANDS
 
 ZH_LOCALES = frozenset({discord.Locale.chinese, discord.Locale.taiwan_chinese})
 MAX_PAGE = 999_999  # the shared /latest accepts six digits

@@ -17,11 +17,11 @@ from telegram.ext import ContextTypes
 
 from bot.broadcast.pacing import Pacer
 from bot.clock import Clock
-from bot.commands import Chat, Commands
 from bot.content.i18n import t
 from bot.content.models import Lang, Notice, View
 from bot.content.render.telegram import parse_page_callback, render_view
 from bot.platforms.telegram.sender import keyboard
+from bot.services.reading import Chat, Commands
 
 log = logging.getLogger(__name__)
 ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}

@@ -22,7 +22,6 @@ from telegram.ext import filters as tg_filters
 
 from bot.broadcast.pacing import TELEGRAM_LIMITS, Pacer
 from bot.clock import Clock
-from bot.commands import COMMANDS, Commands
 from bot.content.models import Lang
 from bot.logs import redact
 from bot.operators import OwnerCommands
@@ -30,6 +29,7 @@ from bot.platforms.spec import StartupError
 from bot.platforms.telegram.handlers import TelegramHandlers
 from bot.platforms.telegram.sender import TelegramSender
 from bot.platforms.telegram.webhook import WebhookReceiver, new_secret
+from bot.services.reading import COMMANDS, Commands
 from bot.services.subscriptions import UNSUBSCRIBED
 from bot.store import destinations
 

@@ -1,8 +1,8 @@
 """Discord registers exactly the shared command list, described in both languages."""
 
-from bot.commands import COMMANDS
 from bot.platforms.discord.platform import command_names
 from bot.platforms.discord.slash import ChineseDescriptions, definitions
+from bot.services.reading import COMMANDS
 from tests.fakes.discord_server import GUILD, FakeDiscord
 from tests.platforms.discord.conftest import make_platform
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.app import build_app
-from bot.commands import COMMANDS
+from bot.services.reading import COMMANDS
 from bot.settings import load_settings
 from bot.store.destinations import Subscription, subscribe
 from tests.conftest import post_text

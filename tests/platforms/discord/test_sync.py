@@ -5,9 +5,9 @@ import asyncio
 import discord
 import pytest
 
-from bot.commands import COMMANDS, CommandSpec
 from bot.platforms.discord import slash
 from bot.platforms.discord.platform import TransmissionClient, force_sync
+from bot.services.reading import COMMANDS, CommandSpec
 from bot.store.commands_sync import definitions_hash, meta_key, synced_hash
 from tests.fakes.discord_payloads import ApiError
 from tests.fakes.discord_server import GUILD, FakeDiscord

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.broadcast.pacing import Pacer
-from bot.commands import COMMANDS
 from bot.platforms.telegram.platform import TelegramPlatform
+from bot.services.reading import COMMANDS
 from bot.store.models import Destination
 from tests.fakes.telegram_server import FakeTelegram
 

@@ -3,10 +3,10 @@
 import re
 from pathlib import Path
 
-from bot.commands import COMMANDS
 from bot.platforms.telegram.platform import menu
+from bot.services.reading import COMMANDS
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 NAMES = [c.name for c in COMMANDS]
 
 

@@ -1,5 +1,5 @@
-from bot.commands import COMMANDS
 from bot.content.models import CategoryList, LatestPage, Notice, SearchResults, Transmission
+from bot.services.reading import COMMANDS
 from tests.both_databases import database_url  # noqa: F401  (these queries run on both databases)
 
 

@@ -1,4 +1,8 @@
-"""Platform-neutral chat commands: each takes its argument text and returns a view to render."""
+"""The shared chat commands: one command list, and the reading commands answered from the store.
+
+latest, post, categories, search and help each take their argument text and return a view.
+`Commands.run` dispatches a command line, the subscription commands to `bot.services.subscriptions`.
+"""
 
 from __future__ import annotations
 
