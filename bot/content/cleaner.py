@@ -121,9 +121,7 @@ def take_prefix(body: str, code_marker: Callable[[], str], enough: int, hard: in
     return Prefix("\n".join(out), more=False)
 
 
-def _classify(
-    line: str, code_marker: Callable[[], str]
-) -> tuple[str | None, Callable[[str], bool] | None, str]:
+def _classify(line: str, code_marker: Callable[[], str]) -> _Kind:
     """Decide what one line is: (text to keep or None, the end test of a block it opens, flag)."""
     fence = _FENCE.match(line)
     if fence is not None:
@@ -133,23 +131,9 @@ def _classify(
     if not stripped:
         return line, None, ""
     if stripped[0] == "{":
-        liquid = _LIQUID_BLOCK.fullmatch(line)
-        if liquid is not None:
-            closing = _CODE_TAGS[liquid.group(1)]
-            shown = None if liquid.group(1) == "comment" else "\n" + code_marker() + "\n"
-            return shown, _liquid_end(closing or ""), ""
-        if _SHORTCODE_CODE.fullmatch(line):
-            return (
-                "\n" + code_marker() + "\n",
-                lambda text: _SHORTCODE_CODE_END.fullmatch(text) is not None,
-                "",
-            )
-        if stripped.startswith("{/*"):
-            if "*/}" in stripped:
-                return _INLINE.sub(" ", line) if not stripped.endswith("*/}") else None, None, ""
-            return None, lambda text: "*/}" in text, ""
-        if _KRAMDOWN_LINE.fullmatch(line) or _JSX_EXPRESSION.fullmatch(line):
-            return None, None, ""
+        braced = _classify_braced(line, stripped, code_marker)
+        if braced is not None:
+            return braced
     if stripped.startswith(("import ", "import{")):
         if _MDX_IMPORT.fullmatch(stripped):
             return None, None, ""
@@ -172,6 +156,31 @@ def _classify(
     if stripped[0] == "<" and _CONTAINER_LINE.fullmatch(line):
         return "", None, ""  # a blank line, so Markdown inside the container is read as Markdown
     return line, None, ""
+
+
+_Kind = tuple[str | None, Callable[[str], bool] | None, str]
+
+
+def _classify_braced(line: str, stripped: str, code_marker: Callable[[], str]) -> _Kind | None:
+    """Lines starting with `{`: Liquid blocks, Hugo code shortcodes, MDX comments, kramdown."""
+    liquid = _LIQUID_BLOCK.fullmatch(line)
+    if liquid is not None:
+        closing = _CODE_TAGS[liquid.group(1)]
+        shown = None if liquid.group(1) == "comment" else "\n" + code_marker() + "\n"
+        return shown, _liquid_end(closing or ""), ""
+    if _SHORTCODE_CODE.fullmatch(line):
+        return (
+            "\n" + code_marker() + "\n",
+            lambda text: _SHORTCODE_CODE_END.fullmatch(text) is not None,
+            "",
+        )
+    if stripped.startswith("{/*"):
+        if "*/}" in stripped:
+            return _INLINE.sub(" ", line) if not stripped.endswith("*/}") else None, None, ""
+        return None, lambda text: "*/}" in text, ""
+    if _KRAMDOWN_LINE.fullmatch(line) or _JSX_EXPRESSION.fullmatch(line):
+        return None, None, ""
+    return None
 
 
 def clean_inline(text: str) -> str:

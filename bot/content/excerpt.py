@@ -42,6 +42,11 @@ _IMAGE = re.compile(r"!\[[^\[\]\n]{0,300}\]\([^()\n]{0,1000}\)")
 _LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\([^()\n]{0,1000}\)")
 _BRACKET = re.compile(r"(?<!\\)[\[\]]")
 _EMPHASIS_RUN = re.compile(r"[*_]{3,}")
+# Anything Markdown would act on: inline syntax, entities, raw HTML, escapes, or a line that starts
+# a heading, list, quote, table, setext underline or indented code.
+_MARKDOWN_SYNTAX = re.compile(
+    r"[*_`\[\]<>&\\|]|^(?: {4}|\t| {0,3}(?:[-+=#>]|\d{1,9}[.)](?:[ \t]|$)))", re.MULTILINE
+)
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 _SPACE = re.compile(r"\s+")
 
@@ -173,23 +178,22 @@ _MD.stripTopLevelTags = False
 _MD.postprocessors.deregister("raw_html")
 # Inline patterns cost most of the rendering; these can't matter: code spans are markers already,
 # a hard line break is a space in an excerpt anyway, and bare e-mail autolinks are rare.
-for _pattern in ("backtick", "linebreak", "automail"):
+# Links are read before Markdown runs (`_render_text`), so none of its link patterns can match.
+for _pattern in ("backtick", "linebreak", "automail", "autolink", "reference", "link", "image_link",
+                 "image_reference", "short_reference", "short_image_ref"):  # fmt: skip
     _MD.inlinePatterns.deregister(_pattern)
 
 
-def _render_text(source: str, protector: _Protector) -> list[_Piece]:
-    """Run Markdown over protected source and return text pieces with atoms restored."""
-    if "[" in source or "]" in source:
-        source = _BRACKET.sub(r"\\\g<0>", _LINK.sub(r"\1", _IMAGE.sub("", source)))
-    _MD.reset()
-    _SERIALIZER.code_marker = protector.marker(_Atom(PLACEHOLDER_CODE[protector.lang]))
-    try:
-        html = _MD.convert(source)
-    except RecursionError:
-        # Emphasis nested thousands deep: read it without emphasis rather than refuse the post.
-        _MD.reset()
-        html = _MD.convert(_EMPHASIS_RUN.sub("", source))
-    flat = _SPACE.sub(" ", html).strip()
+def _render_text(source: str, protector: _Protector, fast: bool = False) -> list[_Piece]:
+    """Run Markdown over protected source and return text pieces with atoms restored.
+
+    `fast`: source with nothing Markdown would act on (most prose, once formulas and code are
+    markers) is its own text, and Markdown is skipped; a property test holds the two equal.
+    """
+    if fast and not _MARKDOWN_SYNTAX.search(source):
+        flat = _SPACE.sub(" ", source).strip()
+    else:
+        flat = _SPACE.sub(" ", _markdown(source, protector)).strip()
     pieces: list[_Piece] = []
     position = 0
     for token in _TOKEN.finditer(flat):
@@ -198,6 +202,19 @@ def _render_text(source: str, protector: _Protector) -> list[_Piece]:
         position = token.end()
     pieces.append(flat[position:])
     return [p for p in pieces if p]
+
+
+def _markdown(source: str, protector: _Protector) -> str:
+    if "[" in source or "]" in source:
+        source = _BRACKET.sub(r"\\\g<0>", _LINK.sub(r"\1", _IMAGE.sub("", source)))
+    _MD.reset()
+    _SERIALIZER.code_marker = protector.marker(_Atom(PLACEHOLDER_CODE[protector.lang]))
+    try:
+        return _MD.convert(source)
+    except RecursionError:
+        # Emphasis nested thousands deep: read it without emphasis rather than refuse the post.
+        _MD.reset()
+        return _MD.convert(_EMPHASIS_RUN.sub("", source))
 
 
 def build_excerpt(body: str, *, lang: Lang, limit: int = 350, fast: bool = True) -> str:
@@ -231,7 +248,7 @@ def build_excerpt(body: str, *, lang: Lang, limit: int = 350, fast: bool = True)
         if take < len(blocks) and len(source) < RENDER_FACTOR * limit:
             take += 1
             continue
-        pieces = _render_text(source, protector)
+        pieces = _render_text(source, protector, fast=True)
         if take >= len(blocks) or _visible_length(pieces) > limit:
             return cut(pieces, limit, more=more_after or take < len(blocks))
         take = max(take + 1, int(take * 1.5))

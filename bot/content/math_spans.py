@@ -18,7 +18,10 @@ ENVIRONMENTS = (
     "eqnarray", "eqnarray*", "displaymath", "math", "split", "flalign", "flalign*", "alignat", "alignat*",
 )  # fmt: skip
 _OPENERS = re.compile(
-    r"\\\$|\$\$|\$|\\\[|\\\(|\\begin\{(" + "|".join(re.escape(e) for e in ENVIRONMENTS) + r")\}"
+    r"\\\$|\$\$"
+    # `$…$`: no ASCII letter or digit just outside, no space just inside, no digit after the end.
+    r"|(?<![\\$0-9A-Za-z])\$(?P<inline>[^\s$](?:[^$\n]{0,998}?[^\s\\$])?)\$(?![0-9A-Za-z])"
+    r"|\$|\\\[|\\\(|\\begin\{(?P<environment>" + "|".join(re.escape(e) for e in ENVIRONMENTS) + r")\}"
 )
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _TEXT_MACRO = re.compile(r"\\(?:text|mbox|mathrm|textrm|operatorname)")
@@ -39,70 +42,42 @@ class Formula:
 def find_formulas(text: str) -> list[Formula]:
     """Return every formula, in order, without overlaps; linear in the length of `text`."""
     found: list[Formula] = []
-    unclosed: set[str] = set()  # closers already known to be absent from the rest of the text
+    # The next place each closer occurs: every search moves forward, so 50,000 unclosed `\[`
+    # cost one search, not 50,000.
+    next_closer: dict[str, int] = {}
     position = 0
     while True:
         match = _OPENERS.search(text, position)
         if match is None:
             return found
-        token = match.group()
         start, after = match.start(), match.end()
-        if token == "\\$":
+        inline = match.group("inline")
+        if inline is not None:
+            if _CJK.search(inline) and not _TEXT_MACRO.search(inline):
+                position = start + 1  # `$10. 扩散模型$`: prose between a price and a formula
+                continue
+            found.append(Formula(start, after, inline, display=False))
             position = after
             continue
-        if token == "$":
-            formula = _inline(text, start)
-            if formula is None:
-                position = after
-                continue
-        else:
-            closer = _closer(token, match.group(1))
-            end = -1 if closer in unclosed else text.find(closer, after, after + MAX_DISPLAY)
-            if end < 0:
-                if text.find(closer, after) < 0:
-                    unclosed.add(closer)  # so 50,000 unclosed `\[` cost one search, not 50,000
-                position = after
-                continue
-            inner = text[after:end]
-            formula = Formula(start, end + len(closer), inner, display=token != "\\(")
-        found.append(formula)
-        position = formula.end
+        token = match.group()
+        if token in ("\\$", "$"):
+            position = after
+            continue
+        closer = _closer(token, match.group("environment"))
+        end = next_closer.get(closer, -2)
+        if end != -1 and end < after:
+            end = next_closer[closer] = text.find(closer, after)
+        if end < 0 or end - after > MAX_DISPLAY:
+            position = after
+            continue
+        found.append(Formula(start, end + len(closer), text[after:end], display=token != "\\("))
+        position = end + len(closer)
 
 
 def _closer(token: str, environment: str | None) -> str:
     if environment is not None:
         return f"\\end{{{environment}}}"
     return {"$$": "$$", "\\[": "\\]", "\\(": "\\)"}[token]
-
-
-def _inline(text: str, start: int) -> Formula | None:
-    """Read `$…$` at `start`, or None when the dollar is not the start of a formula."""
-    before = text[start - 1] if start else ""
-    if before.isascii() and before.isalnum():
-        return None
-    first = start + 1
-    if first >= len(text) or text[first].isspace():
-        return None
-    limit = min(len(text), first + MAX_INLINE)
-    newline = text.find("\n", first, limit)
-    stop = limit if newline < 0 else newline
-    search = first
-    while True:
-        close = text.find("$", search, stop)
-        if close < 0:
-            return None
-        if text[close - 1] == "\\":
-            search = close + 1
-            continue
-        if close == first or text[close - 1].isspace():
-            return None
-        after = text[close + 1] if close + 1 < len(text) else ""
-        if after.isdigit() or (after.isascii() and after.isalpha()):
-            return None
-        source = text[first:close]
-        if _CJK.search(source) and not _TEXT_MACRO.search(source):
-            return None  # `$10. 扩散模型$`: prose between a price and a formula, not a formula
-        return Formula(start, close + 1, source, display=False)
 
 
 # --- per-post macros ---------------------------------------------------------------------------

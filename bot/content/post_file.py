@@ -127,13 +127,7 @@ def _parse(raw: bytes, path: str, defaults: PostDefaults, modified: datetime | N
         # The title is shown above the excerpt already; don't repeat it as the excerpt's first words.
         body = _drop_first_heading(body)
     lang = _lang(meta, title, body)
-    published_at = fields.date_field(meta, fields.DATE_KEYS, defaults.timezone)
-    if published_at is None and where.name_date is not None:
-        published_at = fields.parse_date(datetime.combine(where.name_date, time()), defaults.timezone)
-    if published_at is None and modified is not None:
-        published_at = modified
-    if published_at is None:
-        raise PostError("no date: add 'date:' to the front matter, or start the file name with YYYY-MM-DD-")
+    published_at = _published_at(meta, where, defaults.timezone, modified)
     categories = fields.categories(meta, split_words=where.in_area and "_posts" in where.folders)
     if not categories and front.dialect == "headers" and where.folders:
         categories = [one_line(where.folders[-1])]  # Pelican: the folder is the category
@@ -157,6 +151,20 @@ def _parse(raw: bytes, path: str, defaults: PostDefaults, modified: datetime | N
         if _has_update(meta)
         else None,
     )
+
+
+def _published_at(
+    meta: Mapping[str, Any], where: placement.Placement, zone: tzinfo, modified: datetime | None
+) -> datetime:
+    """Return the front matter's date, else the file or folder name's, else the file's time."""
+    published_at = fields.date_field(meta, fields.DATE_KEYS, zone)
+    if published_at is None and where.name_date is not None:
+        published_at = fields.parse_date(datetime.combine(where.name_date, time()), zone)
+    if published_at is None and modified is not None:
+        published_at = modified
+    if published_at is None:
+        raise PostError("no date: add 'date:' to the front matter, or start the file name with YYYY-MM-DD-")
+    return published_at
 
 
 def _forced(path: str, defaults: PostDefaults) -> bool | None:

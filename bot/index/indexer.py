@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.content.models import Post
 from bot.content.placement import AREA_NAMES
 from bot.content.post_file import PostDefaults
 from bot.index.parser_pool import ParserPool, PoolLimits
@@ -23,26 +21,24 @@ from bot.index.plan import (
     SKIPPED,
     FileRecord,
     Mode,
-    Plan,
     Seen,
-    Stored,
     plan_scan,
-    post_fields,
-    view_hash,
 )
 from bot.index.reader import Read
+from bot.index.storage import (
+    apply_plan,
+    count_active,
+    load_files,
+    load_posts,
+    stored_post,
+    write_files,
+)
 from bot.index.walk import FoundFile, iter_posts
-from bot.store.models import FileSeen, MetaValue, PostRow, SlugHistory
-from bot.store.states import PostState
-
-# Core tables for the bulk inserts of a cold index: no ORM bookkeeping for 10,000 rows.
-POSTS = cast(Table, PostRow.__table__)
-FILES_SEEN = cast(Table, FileSeen.__table__)
+from bot.store.models import FileSeen, MetaValue, PostRow
 
 Progress = Callable[[int, int], None]
 FIRST_SCAN_KEY = "first_scan_at"
 DERIVED_WITH_KEY = "derived_with"
-T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -74,11 +70,6 @@ class ScanReport:
             "rederived": self.rederived,
             "invalid": [{"path": path, "error": error} for path, error in self.invalid],
         }
-
-
-def _chunks(items: Sequence[T], size: int = 500) -> Iterable[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class Indexer:
@@ -140,13 +131,8 @@ class Indexer:
             self._derived_with = await self._stored_derivation()
         stats, errors = self._stats, self._errors
         before = dict(errors)
-        walked = await asyncio.to_thread(self._walk, stats, errors, rederive)
-        defaults = replace(self._defaults, area_rule=walked.area)
+        walked, defaults, rederive = await self._walk_and_derive(rederive)
         derivation = defaults.fingerprint()
-        if self._derived_with is not None and self._derived_with != derivation and not rederive:
-            log.info("settings or parser changed since posts were indexed: deriving every post again")
-            walked = await asyncio.to_thread(self._walk, stats, errors, True)
-            rederive = True
         report.rederived = rederive
         changed, refused = walked.changed, walked.refused
         vanished = await self._vanished(stats) if walked.present < len(stats) else []
@@ -157,33 +143,49 @@ class Indexer:
         async with self._sessions() as session:
             first_scan = not self._first_scan_done and await session.get(MetaValue, FIRST_SCAN_KEY) is None
             if changed or vanished:
-                seen = await _load_files(session, [f.path for f in changed] + vanished)
+                seen = await load_files(session, [f.path for f in changed] + vanished)
                 reads = await self._read_all(changed, seen, progress, defaults, rederive)
                 report.parsed_files = sum(1 for r in reads if r.digest and (r.post or r.error or r.skipped))
                 mode = Mode(self._clock.now(), quiet=first_scan or rederive, silent=rederive)
                 files = await self._reconcile(session, reads, vanished, seen, report, mode)
-                await _write_files(session, list(seen) + [r.found.path for r in reads], files)
+                await write_files(session, list(seen) + [r.found.path for r in reads], files)
             if first_scan:
                 session.add(MetaValue(key=FIRST_SCAN_KEY, value=self._clock.now().isoformat()))
             if derivation != self._derived_with:
                 await session.merge(MetaValue(key=DERIVED_WITH_KEY, value=derivation))
             await session.commit()
-            report.indexed = await _count_active(session)
+            report.indexed = await count_active(session)
         self._first_scan_done = True
         self._derived_with = derivation
         if changed or vanished:
-            for path in vanished:
-                stats.pop(hash(path), None)
-                errors.pop(path, None)
-            for item in files:
-                stats[hash(item.path)] = fingerprint(item.size, item.mtime_ns)
-                if item.error:
-                    errors[item.path] = item.error
-                else:
-                    errors.pop(item.path, None)
+            self._remember(vanished, files)
         _sort_errors(report, errors, refused, before | self._walk_refused)
         self._walk_refused = dict(refused)
         return report
+
+    async def _walk_and_derive(self, rederive: bool) -> tuple[_Walked, PostDefaults, bool]:
+        """Walk the folder; walk it whole when what posts are derived with has changed."""
+        assert self._stats is not None
+        walked = await asyncio.to_thread(self._walk, self._stats, self._errors, rederive)
+        defaults = replace(self._defaults, area_rule=walked.area)
+        if self._derived_with is not None and self._derived_with != defaults.fingerprint() and not rederive:
+            log.info("settings or parser changed since posts were indexed: deriving every post again")
+            walked = await asyncio.to_thread(self._walk, self._stats, self._errors, True)
+            rederive = True
+        return walked, defaults, rederive
+
+    def _remember(self, vanished: list[str], files: list[FileRecord]) -> None:
+        """Keep the in-memory copy of files_seen in step with what this scan wrote."""
+        assert self._stats is not None
+        for path in vanished:
+            self._stats.pop(hash(path), None)
+            self._errors.pop(path, None)
+        for item in files:
+            self._stats[hash(item.path)] = fingerprint(item.size, item.mtime_ns)
+            if item.error:
+                self._errors[item.path] = item.error
+            else:
+                self._errors.pop(item.path, None)
 
     async def _stored_derivation(self) -> str | None:
         async with self._sessions() as session:
@@ -222,21 +224,25 @@ class Indexer:
     def _walk(self, stats: dict[int, int], errors: dict[str, str], everything: bool) -> _Walked:
         """Walk the folder keeping only what changed; count the known files still present."""
         walked = _Walked()
-        area_names = AREA_NAMES
+        known_stat = stats.get
+        changed, duplicates = walked.changed, walked.duplicates
         for item in iter_posts(self._posts_dir):
             if not isinstance(item, FoundFile):
                 walked.refused.append(item)
                 continue
-            if not walked.area and any(part.lower() in area_names for part in item.path.split("/")[:-1]):
+            path = item.path
+            if not walked.area and _in_area(path):
                 walked.area = True
-            known = stats.get(hash(item.path))
-            if known is not None:
-                walked.present += 1
-            if everything or known is None or known != fingerprint(item.size, item.mtime_ns):
-                walked.changed.append(item)
-            elif (errors.get(item.path) or "").startswith(DUPLICATE):
-                walked.duplicates.append(item)
-        walked.changed.sort(key=lambda f: f.path)
+            known = known_stat(hash(path))
+            if known is None:
+                changed.append(item)
+                continue
+            walked.present += 1
+            if everything or known != hash((item.size, item.mtime_ns)):  # see `fingerprint`
+                changed.append(item)
+            elif errors and path in errors and errors[path].startswith(DUPLICATE):
+                duplicates.append(item)
+        changed.sort(key=lambda f: f.path)
         walked.refused.sort()
         return walked
 
@@ -262,11 +268,11 @@ class Indexer:
         mode: Mode,
     ) -> list[FileRecord]:
         """Plan the scan's changes from what it read and what is stored, then apply the plan."""
-        rows = await _load_posts(session, reads, vanished, seen)
-        stored = {row.id: _stored(row) for row in rows.values()}
+        rows = await load_posts(session, reads, vanished, seen)
+        stored = {row.id: stored_post(row) for row in rows.values()}
         facts = {path: Seen(record.post_id, record.error) for path, record in seen.items()}
         plan = plan_scan(reads, vanished, facts, stored, mode)
-        await _apply(session, plan, rows, mode.now)
+        await apply_plan(session, plan, rows, mode.now)
         report.new += plan.new
         report.changed += plan.changed
         report.moved += plan.moved
@@ -274,112 +280,13 @@ class Indexer:
         return plan.files
 
 
-async def _apply(session: AsyncSession, plan: Plan, rows: dict[int, PostRow], now: datetime) -> None:
-    """Write a plan: freed slugs first (slugs are unique), then removals, updates and inserts."""
-    for post_id, slug in plan.released.items():
-        rows[post_id].slug = slug
-    if plan.released:
-        await session.flush()
-    for post_id in plan.removed:
-        rows[post_id].state, rows[post_id].updated_at = PostState.REMOVED, now
-    for update in plan.updates:
-        row = rows[update.post_id]
-        for name, value in post_fields(update.post).items():
-            setattr(row, name, value)
-        row.view_hash, row.version = update.view_hash, update.version
-        row.state, row.updated_at = PostState.ACTIVE, now
-    for old_slug, post_id in plan.renamed:
-        await session.merge(SlugHistory(slug=old_slug, post_id=post_id, changed_at=now))
-    await session.flush()
-    await _insert_posts(
-        session, [_new_row(post, now, announced) for post, announced in plan.inserts], plan.files
-    )
-
-
-POST_COLUMNS = (
-    "slug", "source_path", "title", "category", "tags", "published_at", "excerpt", "url", "image", "lang",
-    "draft", "content_hash",
-)  # fmt: skip
-
-
-def _stored(row: PostRow) -> Stored:
-    fields = {name: getattr(row, name) for name in POST_COLUMNS}
-    return Stored(
-        row.id,
-        row.slug,
-        row.source_path,
-        row.content_hash,
-        PostState(row.state),
-        row.view_hash,
-        row.version,
-        fields,
-    )
-
-
-async def _load_files(session: AsyncSession, paths: list[str]) -> dict[str, FileSeen]:
-    found: dict[str, FileSeen] = {}
-    for chunk in _chunks(paths):
-        for row in (await session.execute(select(FileSeen).where(FileSeen.path.in_(chunk)))).scalars():
-            found[row.path] = row
-    return found
-
-
-async def _load_posts(
-    session: AsyncSession, reads: list[Read], vanished: list[str], seen: dict[str, FileSeen]
-) -> dict[int, PostRow]:
-    """Load only the posts this scan can touch: by file, slug, content hash, and removed ones."""
-    ids = [r.post_id for r in seen.values() if r.post_id is not None]
-    slugs = [r.post.slug for r in reads if r.post is not None]
-    hashes = [r.post.content_hash for r in reads if r.post is not None]
-    posts: dict[int, PostRow] = {}
-    for column, values in ((PostRow.id, ids), (PostRow.slug, slugs), (PostRow.content_hash, hashes)):
-        for chunk in _chunks(values):
-            for row in (await session.execute(select(PostRow).where(column.in_(chunk)))).scalars():
-                posts[row.id] = row
-    for path_chunk in _chunks(vanished):
-        query = select(PostRow).where(or_(PostRow.source_path.in_(path_chunk)))
-        for row in (await session.execute(query)).scalars():
-            posts[row.id] = row
-    return posts
-
-
-async def _insert_posts(session: AsyncSession, rows: list[dict[str, Any]], files: list[FileRecord]) -> None:
-    """Insert new posts in bulk, then point their files at the new ids."""
-    if not rows:
-        return
-    for batch in _chunks(rows, 1000):
-        await session.execute(insert(POSTS), list(batch))
-    ids: dict[str, int] = {}
-    for slugs in _chunks([row["slug"] for row in rows]):
-        result = await session.execute(select(PostRow.slug, PostRow.id).where(PostRow.slug.in_(slugs)))
-        ids.update({slug: post_id for slug, post_id in result})
-    for item in files:
-        if item.new_slug is not None:
-            item.post_id = ids[item.new_slug]
-
-
-async def _write_files(session: AsyncSession, touched: list[str], files: list[FileRecord]) -> None:
-    """Replace the files_seen rows of every path this scan touched."""
-    for chunk in _chunks(sorted(set(touched))):
-        await session.execute(delete(FileSeen).where(FileSeen.path.in_(chunk)))
-    values = [
-        {
-            "path": f.path,
-            "size": f.size,
-            "mtime_ns": f.mtime_ns,
-            "content_hash": f.content_hash,
-            "post_id": f.post_id,
-            "error": f.error,
-        }
-        for f in files
-    ]
-    for batch in _chunks(values, 1000):
-        await session.execute(insert(FILES_SEEN), list(batch))
-
-
 def _known_hash(before: FileSeen | None) -> str | None:
     # Only a file that parsed cleanly may skip parsing when its bytes are unchanged.
     return before.content_hash if before is not None and before.error is None else None
+
+
+def _in_area(path: str) -> bool:
+    return any(part.lower() in AREA_NAMES for part in path.split("/")[:-1])
 
 
 def fingerprint(size: int, mtime_ns: int) -> int:
@@ -416,19 +323,3 @@ def _sort_errors(
     report.invalid = sorted(report.invalid + refused)
     report.skipped.sort()
     report.newly_invalid.sort()
-
-
-def _new_row(post: Post, now: datetime, announced: datetime | None) -> dict[str, Any]:
-    return post_fields(post) | {
-        "view_hash": view_hash(post),
-        "version": 1,
-        "state": PostState.ACTIVE,
-        "first_seen_at": now,
-        "updated_at": now,
-        "announced_at": announced,
-    }
-
-
-async def _count_active(session: AsyncSession) -> int:
-    query = select(func.count()).select_from(PostRow).where(PostRow.state == PostState.ACTIVE)
-    return int((await session.execute(query)).scalar_one())
