@@ -128,6 +128,7 @@ class _Protector:
         self.lang = lang
         self.atoms: list[_Piece | _Math] = []
         self.macros: dict[str, Macro] = {}
+        self.defines = False  # the post defines macros: formulas must have their definitions cut
 
     def marker(self, piece: _Piece | _Math) -> str:
         self.atoms.append(piece)
@@ -145,7 +146,9 @@ class _Protector:
         position = 0
         for formula in find_formulas(text):
             out.append(text[position : formula.start])
-            source = take_definitions(formula.source, self.macros)
+            source = formula.source
+            if self.defines:
+                source = take_definitions(source, self.macros)
             if source.strip():
                 # A formula that only defined macros shows nothing; others read with them expanded.
                 out.append(self.marker(_Math(source, formula.display)))
@@ -164,7 +167,9 @@ class _Protector:
     def resolve(self, index: int) -> _Piece:
         atom = self.atoms[index]
         if isinstance(atom, _Math):
-            source = _MATH_LABELS.sub("", expand_macros(atom.source, self.macros))
+            source = expand_macros(atom.source, self.macros)
+            if "\\" in source and ("\\label" in source or "\\tag" in source or "\\no" in source):
+                source = _MATH_LABELS.sub("", source)
             readable = latex_to_unicode(source, display=atom.display) if source.strip() else ""
             atom = self.atoms[index] = _Atom(readable or PLACEHOLDER_MATH[self.lang])
         return atom
@@ -228,6 +233,7 @@ def build_excerpt(body: str, *, lang: Lang, limit: int = 350, fast: bool = True)
     body = strip_unsafe(body.replace(_OPEN, "").replace(_CLOSE, ""))
     # A macro may be defined anywhere, even after the excerpt's end; learn them all first.
     take_definitions(body, protector.macros)
+    protector.defines = bool(protector.macros)
     body, author_cut = split_at_more(body)
     if fast:
         prefix = take_prefix(body, protector.code_marker, PREFIX_FACTOR * limit, HARD_FACTOR * limit)

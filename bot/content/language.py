@@ -6,7 +6,7 @@ import re
 
 from bot.content.models import Lang
 
-SAMPLE = 2000
+SAMPLE = 1200
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _LATIN = re.compile(r"[A-Za-z]")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")

@@ -118,14 +118,15 @@ def _parse(raw: bytes, path: str, defaults: PostDefaults, modified: datetime | N
             raise NotAPostError(f"not a post: {reason}")
     _check_slug(slug)
 
-    heading = first_heading(body)
+    span = heading_span(body)
+    heading = first_heading(body, span) if span else None
     given_title = fields.text_field(meta, "title")
     title = readable_title(given_title or heading or where.name)
     if heading is not None and (
         given_title is None or readable_title(given_title) == readable_title(heading)
     ):
         # The title is shown above the excerpt already; don't repeat it as the excerpt's first words.
-        body = _drop_first_heading(body)
+        body = _drop_first_heading(body, span)
     lang = _lang(meta, title, body)
     published_at = _published_at(meta, where, defaults.timezone, modified)
     categories = fields.categories(meta, split_words=where.in_area and "_posts" in where.folders)
@@ -238,8 +239,7 @@ def _url(
     return join_site(defaults.site_url, slug)
 
 
-def _drop_first_heading(body: str) -> str:
-    span = heading_span(body)
+def _drop_first_heading(body: str, span: tuple[int, int] | None) -> str:
     return body if span is None else body[: span[0]] + body[span[1] :]
 
 

@@ -42,9 +42,9 @@ def heading_span(body: str) -> tuple[int, int] | None:
     return None
 
 
-def first_heading(body: str) -> str | None:
-    """Return the text of the first Markdown heading, without inline markup."""
-    span = heading_span(body)
+def first_heading(body: str, span: tuple[int, int] | None = None) -> str | None:
+    """Return the text of the first Markdown heading (at `span`, if found already), without markup."""
+    span = span or heading_span(body)
     if span is None:
         return None
     text = body[span[0] : span[1]][: MAX_TITLE * 4]
