@@ -22,6 +22,7 @@ from bot.index.parser_pool import ParserPool, PoolLimits, default_workers
 from bot.platforms import registry
 from bot.platforms.console.platform import CONSOLE_CHAT_ID
 from bot.scheduler import Jobs
+from bot.services.bundle import Services
 from bot.services.reading import Commands
 from bot.settings import Settings
 from bot.store.database import create_engine, session_factory, upgrade
@@ -42,9 +43,11 @@ class App:
     dispatchers: dict[str, Dispatcher] = field(default_factory=dict)
     jobs: Jobs | None = None
     cycle: PublishCycle = field(init=False)
+    services: Services = field(init=False)
 
     def __post_init__(self) -> None:
         self.cycle = PublishCycle(self)
+        self.services = Services.build(self.sessions, self.clock, self.wake)
 
     async def close(self) -> None:
         """Stop the parser processes and release the database connections."""

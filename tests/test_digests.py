@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy import event, select
 
 from bot import digests
-from bot.operators import OwnerCommands
 from bot.scheduler import Jobs
+from bot.services.operators import OwnerCommands
 from bot.store.destinations import Subscription, subscribe
 from bot.store.models import Delivery, Destination
 from bot.store.status import status

@@ -12,11 +12,10 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from bot.broadcast.pacing import Limits, Pacer
 from bot.broadcast.sender import Sender
 from bot.clock import Clock
+from bot.services.bundle import Services
 from bot.services.reading import Commands
 from bot.settings import Settings
 
@@ -26,12 +25,12 @@ class StartupError(RuntimeError):
 
 
 class Host(Protocol):
-    """What a platform may use of the running bot."""
+    """What a platform may use of the running bot: services, never the store's sessions."""
 
     settings: Settings
     clock: Clock
-    sessions: async_sessionmaker[AsyncSession]
     commands: Commands
+    services: Services
 
     def wake(self) -> None:
         """Tell the senders that deliveries were queued."""

@@ -1,20 +1,10 @@
-"""Remember which command definitions a platform last synced, so a restart does not sync them again."""
+"""The record of which command definitions a platform last synced (see bot.services.command_sync)."""
 
 from __future__ import annotations
-
-import hashlib
-import json
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import MetaValue
-
-
-def definitions_hash(definitions: Any) -> str:
-    """Hash JSON-able command definitions; key order and whitespace do not change the hash."""
-    canonical = json.dumps(definitions, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def meta_key(platform: str, scope: str) -> str:

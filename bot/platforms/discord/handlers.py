@@ -12,16 +12,14 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
 from bot.content.i18n import t
 from bot.content.models import Lang, Notice, View
 from bot.content.render.common import clamp, one_line
 from bot.content.render.discord import render_view
 from bot.platforms.discord.views import NO_MENTIONS, message_kwargs
+from bot.services.lookups import PostLookups
 from bot.services.reading import Chat, Commands
-from bot.store import posts
 
 log = logging.getLogger(__name__)
 
@@ -101,15 +99,13 @@ class DiscordHandlers:
     def __init__(
         self,
         commands: Commands,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Clock,
+        lookups: PostLookups,
         zone: tzinfo,
         default_lang: Lang,
         wake: Callable[[], None],
     ) -> None:
         self._commands = commands
-        self._sessions = sessions
-        self._clock = clock
+        self._lookups = lookups
         self._zone = zone
         self._default = default_lang
         self._wake = wake
@@ -264,24 +260,14 @@ class DiscordHandlers:
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         """Suggest posts by title for /post: matches of what was typed, else the newest."""
-        words = current.split()[:8]
-        now = self._clock.now()
-        async with self._sessions() as session:
-            rows = (
-                (await posts.search(session, words, now, MAX_CHOICES))[0]
-                if words
-                else (await posts.latest(session, now, 0, MAX_CHOICES))
-            )
-        return _choices([(one_line(row.title) or row.slug, row.slug) for row in rows])
+        found = await self._lookups.posts(current, MAX_CHOICES)
+        return _choices([(one_line(title) or slug, slug) for title, slug in found])
 
     async def category_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         """Suggest categories for /subscribe."""
-        async with self._sessions() as session:
-            found = await posts.categories(session, self._clock.now())
-        typed = current.casefold().strip()
-        return _choices([(c.name, c.name) for c in found if typed in c.name.casefold()])
+        return _choices([(name, name) for name in await self._lookups.categories(current)])
 
     async def zone_choices(
         self, interaction: discord.Interaction[Any], current: str

@@ -11,9 +11,7 @@ from datetime import tzinfo
 import aiohttp
 import discord
 from discord.http import Route
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
 from bot.content.models import Lang
 from bot.platforms.discord.handlers import DiscordHandlers
 from bot.platforms.discord.invite import invite_url
@@ -21,8 +19,9 @@ from bot.platforms.discord.sender import MAX_RATELIMIT_WAIT, DiscordSender
 from bot.platforms.discord.slash import ChineseDescriptions, build_tree, definitions
 from bot.platforms.discord.views import PageButton, PageTurner
 from bot.platforms.spec import StartupError
+from bot.services.bundle import Services
+from bot.services.command_sync import definitions_hash
 from bot.services.reading import Commands
-from bot.store.commands_sync import definitions_hash, remember_sync, synced_hash
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
@@ -57,8 +56,7 @@ class DiscordPlatform:
         *,
         token: str,
         commands: Commands,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Clock,
+        services: Services,
         zone: tzinfo,
         default_lang: Lang,
         wake: Callable[[], None],
@@ -67,14 +65,14 @@ class DiscordPlatform:
         gateway: bool = True,
     ) -> None:
         self._token = token
-        self._sessions = sessions
+        self._sync = services.command_sync
         self._api_base = api_base_url.rstrip("/") if api_base_url else None
         self._gateway = gateway
         self._previous_base: str | None = None
         self._connection: asyncio.Task[None] | None = None
         self._opened = False
         self.guild = discord.Object(guild_id) if guild_id else None
-        self.handlers = DiscordHandlers(commands, sessions, clock, zone, default_lang, wake)
+        self.handlers = DiscordHandlers(commands, services.lookups, zone, default_lang, wake)
         self.client = TransmissionClient(self.handlers)
         self.tree = build_tree(self.client, self.handlers, self.guild)
         self.sender = DiscordSender(self.client, zone)
@@ -152,14 +150,11 @@ class DiscordPlatform:
         Discord caps command creates per day, so an unchanged definition is never uploaded again.
         """
         digest = await self.definitions_digest()
-        async with self._sessions() as session:
-            unchanged = await synced_hash(session, PLATFORM, self.scope) == digest
-        if unchanged and not force:
+        if await self._sync.is_current(PLATFORM, self.scope, digest) and not force:
             log.info("Discord slash commands unchanged (%s): not synced", self.scope)
             return False
         synced = await self.tree.sync(guild=self.guild)
-        async with self._sessions.begin() as session:
-            await remember_sync(session, PLATFORM, self.scope, digest)
+        await self._sync.remember(PLATFORM, self.scope, digest)
         log.info("synced %d Discord slash commands (%s)", len(synced), self.scope)
         return True
 

@@ -30,8 +30,7 @@ def build(host: Host, gateway: bool = True) -> DiscordPlatform:
     return DiscordPlatform(
         token=settings.discord_bot_token.get_secret_value(),
         commands=host.commands,
-        sessions=host.sessions,
-        clock=host.clock,
+        services=host.services,
         zone=settings.zone,
         default_lang=settings.language,
         wake=host.wake,

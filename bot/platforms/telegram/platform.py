@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from datetime import tzinfo
 from urllib.parse import urlsplit
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
@@ -24,14 +23,12 @@ from bot.broadcast.pacing import TELEGRAM_LIMITS, Pacer
 from bot.clock import Clock
 from bot.content.models import Lang
 from bot.logs import redact
-from bot.operators import OwnerCommands
 from bot.platforms.spec import StartupError
 from bot.platforms.telegram.handlers import TelegramHandlers
 from bot.platforms.telegram.sender import TelegramSender
 from bot.platforms.telegram.webhook import WebhookReceiver, new_secret
+from bot.services.bundle import Services
 from bot.services.reading import COMMANDS, Commands
-from bot.services.subscriptions import UNSUBSCRIBED
-from bot.store import destinations
 
 log = logging.getLogger(__name__)
 START = ("start", "这个机器人是什么，如何订阅", "What this bot is and how to subscribe")
@@ -58,12 +55,11 @@ class TelegramPlatform:
         *,
         token: str,
         commands: Commands,
-        sessions: async_sessionmaker[AsyncSession],
+        services: Services,
         clock: Clock,
         zone: tzinfo,
         default_lang: Lang,
         owners: frozenset[int],
-        wake: Callable[[], None],
         base_url: str | None = None,
         webhook_url: str | None = None,
         webhook_host: str = "127.0.0.1",
@@ -73,7 +69,7 @@ class TelegramPlatform:
         wait: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         """`pacer` is shared with the dispatcher, so command replies and transmissions share limits."""
-        self._sessions = sessions
+        self._membership = services.membership
         self._owners = owners
         self._default = default_lang
         builder = ApplicationBuilder().token(token).job_queue(None).concurrent_updates(True)
@@ -100,7 +96,7 @@ class TelegramPlatform:
                 port=webhook_port,
             )
         self.pacer = pacer or Pacer(TELEGRAM_LIMITS)
-        operators = OwnerCommands(sessions, clock, wake)
+        operators = services.owners
         handlers = TelegramHandlers(
             commands,
             clock,
@@ -108,8 +104,8 @@ class TelegramPlatform:
             default_lang,
             owners,
             {"status": operators.status, "broadcast": operators.broadcast},
-            self._membership,
-            self._migrate,
+            self._membership_changed,
+            self._migrated,
             self.pacer,
             wait,
         )
@@ -176,16 +172,11 @@ class TelegramPlatform:
             # A menu is a convenience: the commands work without it.
             log.warning("could not register the command menu: %s", exc)
 
-    async def _membership(self, chat_id: str, reason: str, present: bool) -> None:
-        async with self._sessions.begin() as session:
-            if present:
-                count = await destinations.reactivate(session, "telegram", chat_id, keep_off=UNSUBSCRIBED)
-                if count:
-                    log.info("telegram chat %s is reachable again: %d destinations back", chat_id, count)
-            else:
-                await destinations.deactivate(session, "telegram", chat_id, reason)
+    async def _membership_changed(self, chat_id: str, reason: str, present: bool) -> None:
+        if present:
+            await self._membership.regained("telegram", chat_id)
+        else:
+            await self._membership.lost("telegram", chat_id, reason)
 
-    async def _migrate(self, old_chat_id: str, new_chat_id: str) -> None:
-        async with self._sessions.begin() as session:
-            moved = await destinations.move_all(session, "telegram", old_chat_id, new_chat_id)
-        log.info("telegram chat %s became %s: %d destinations moved", old_chat_id, new_chat_id, moved)
+    async def _migrated(self, old_chat_id: str, new_chat_id: str) -> None:
+        await self._membership.migrated("telegram", old_chat_id, new_chat_id)

@@ -28,12 +28,11 @@ async def start(host: Host, stack: AsyncExitStack) -> Started:
     telegram = TelegramPlatform(
         token=settings.telegram_bot_token.get_secret_value(),
         commands=host.commands,
-        sessions=host.sessions,
+        services=host.services,
         clock=host.clock,
         zone=settings.zone,
         default_lang=settings.language,
         owners=settings.owners,
-        wake=host.wake,
         base_url=settings.telegram_base_url,
         webhook_url=settings.telegram_webhook_url,
         webhook_host=settings.telegram_webhook_host,

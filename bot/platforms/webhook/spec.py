@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from bot.broadcast.pacing import Limits, Window
 from bot.platforms.spec import Host, PlatformSpec, Started
 from bot.platforms.webhook.endpoints import NAME, Endpoint, as_format
 from bot.platforms.webhook.sender import Lookup, WebhookSender
+from bot.services.endpoints import Endpoints
 from bot.settings import Settings
-from bot.store import destinations
 
 
 def limits(settings: Settings) -> Limits:
@@ -26,22 +24,21 @@ def limits(settings: Settings) -> Limits:
     )
 
 
-def stored_endpoints(sessions: async_sessionmaker[AsyncSession]) -> Lookup:
+def stored_endpoints(endpoints: Endpoints) -> Lookup:
     """Look a destination's endpoint up when it is sent to, so `destinations add` applies at once."""
 
     async def lookup(chat_id: str) -> Endpoint | None:
-        async with sessions() as session:
-            found = await destinations.find(session, NAME, chat_id)
-        if found is None or not found.endpoint_url:
+        found = await endpoints.find(NAME, chat_id)
+        if found is None:
             return None
-        return Endpoint(found.endpoint_url, as_format(found.endpoint_format), found.endpoint_secret)
+        return Endpoint(found.url, as_format(found.format), found.secret)
 
     return lookup
 
 
 async def start(host: Host, stack: AsyncExitStack) -> Started:
     """Open the sender's HTTP session; it is closed when the bot stops."""
-    sender = WebhookSender(stored_endpoints(host.sessions), host.clock, host.settings.zone)
+    sender = WebhookSender(stored_endpoints(host.services.endpoints), host.clock, host.settings.zone)
     await sender.start()
     stack.push_async_callback(sender.stop)
     return Started(sender)

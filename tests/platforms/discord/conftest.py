@@ -19,7 +19,7 @@ def make_platform(app, server: FakeDiscord, **options) -> DiscordPlatform:
     """The platform as bot/app.py would build it, minus the gateway (which the fake does not emulate)."""
     options.setdefault("gateway", False)
     return DiscordPlatform(
-        token=server.token, commands=app.commands, sessions=app.sessions, clock=app.clock, zone=UTC,
+        token=server.token, commands=app.commands, services=app.services, zone=UTC,
         default_lang="zh", wake=app.wake, api_base_url=server.base_url, **options,
     )  # fmt: skip
 

@@ -8,7 +8,7 @@ import pytest
 from bot.platforms.discord import slash
 from bot.platforms.discord.platform import TransmissionClient, force_sync
 from bot.services.reading import COMMANDS, CommandSpec
-from bot.store.commands_sync import definitions_hash, meta_key, synced_hash
+from bot.store.commands_sync import synced_hash
 from tests.fakes.discord_payloads import ApiError
 from tests.fakes.discord_server import GUILD, FakeDiscord
 from tests.platforms.discord.conftest import make_platform
@@ -69,12 +69,6 @@ async def test_a_failed_sync_does_not_stop_the_bot_and_is_retried(app, server, c
     assert server.syncs == [] and platform.client.user is not None
     await restart(app, server)
     assert len(server.syncs) == 1
-
-
-def test_definitions_hash_ignores_key_order():
-    assert definitions_hash({"a": 1, "b": [1, 2]}) == definitions_hash({"b": [1, 2], "a": 1})
-    assert definitions_hash({"a": 1}) != definitions_hash({"a": 2})
-    assert meta_key("discord", "guild:1") == "commands:discord:guild:1"
 
 
 async def test_the_gateway_runs_beside_and_stops_with_the_platform(app, server, monkeypatch, caplog):

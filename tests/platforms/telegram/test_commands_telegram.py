@@ -35,12 +35,11 @@ async def running(app, **server_options):
         platform = TelegramPlatform(
             token=TOKEN,
             commands=app.commands,
-            sessions=app.sessions,
+            services=app.services,
             clock=app.clock,
             zone=UTC,
             default_lang="zh",
             owners=frozenset({OWNER}),
-            wake=app.wake,
             base_url=server.base_url,
             pacer=Pacer(app.limits_for("telegram")),
             wait=waiting_on(app.clock),

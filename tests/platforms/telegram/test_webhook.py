@@ -52,12 +52,11 @@ async def webhook_platform(app, secret, **extra):
         platform = TelegramPlatform(
             token=TOKEN,
             commands=app.commands,
-            sessions=app.sessions,
+            services=app.services,
             clock=app.clock,
             zone=UTC,
             default_lang="en",
             owners=frozenset(),
-            wake=app.wake,
             base_url=server.base_url,
             webhook_url=url,
             webhook_port=port,

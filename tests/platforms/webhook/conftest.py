@@ -27,7 +27,7 @@ async def receiver(clock: FakeClock) -> AsyncIterator[Receiver]:
 @pytest.fixture
 async def hooks(app: App, clock: FakeClock) -> AsyncIterator[App]:
     """The app with the webhook sender registered as `run` registers it (the registry's limits)."""
-    async with WebhookSender(stored_endpoints(app.sessions), clock, timeout=5.0) as sender:
+    async with WebhookSender(stored_endpoints(app.services.endpoints), clock, timeout=5.0) as sender:
         app.add_platform(sender)
         await app.tick()  # the first scan of an empty folder broadcasts nothing
         yield app
