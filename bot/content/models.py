@@ -27,6 +27,11 @@ class Post:
     content_hash: str
     updated_at: datetime | None = None  # the author's `lastmod`/`updated`, when given
 
+    def __reduce__(self) -> tuple[type[Post], tuple[object, ...]]:
+        # Parser processes send 10,000 of these on a cold index: a plain tuple unpickles
+        # several times faster than a slotted dataclass's generic state.
+        return (Post, tuple(getattr(self, name) for name in self.__slots__))
+
 
 @dataclass(frozen=True, slots=True)
 class Transmission:

@@ -94,8 +94,11 @@ class _Worker:
         self.process.join(timeout=5)
         self.connection.close()
 
-    async def receive(self, seconds: float) -> Read:
-        """Wait for the next result without blocking the event loop; TimeoutError when late."""
+    async def receive(self, seconds: float) -> list[Read]:
+        """Wait for results without blocking the event loop; TimeoutError when none comes in time.
+
+        Returns every result already waiting, so one wake-up can take a dozen files.
+        """
         if not self.connection.poll():
             loop = asyncio.get_running_loop()
             ready = loop.create_future()
@@ -105,8 +108,16 @@ class _Worker:
                 await asyncio.wait_for(ready, seconds)
             finally:
                 loop.remove_reader(descriptor)
-        result: Read = self.connection.recv()
-        return result
+        results: list[Read] = []
+        while True:
+            try:
+                results.append(self.connection.recv())
+            except (EOFError, OSError):
+                if results:
+                    return results  # the worker died after these: the next call says so
+                raise
+            if not self.connection.poll():
+                return results
 
 
 class ParserPool:
@@ -182,10 +193,12 @@ class ParserPool:
         except (BrokenPipeError, OSError):
             self._replace(slot)
             return batch
-        for position, index in enumerate(batch):
+        position = 0
+        while position < len(batch):
+            index = batch[position]
             found = work[index][0]
             try:
-                read = await worker.receive(self.limits.timeout)
+                reads = await worker.receive(self.limits.timeout)
             except TimeoutError:
                 reason = f"took longer than {self.limits.timeout:g} s to parse (stopped)"
                 log.warning("parser stopped on %s: %s", found.path, reason)
@@ -199,7 +212,9 @@ class ParserPool:
                 finished(index, Read(found, "", error=reason))
                 self._replace(slot)
                 return batch[position + 1 :]
-            finished(index, read)
+            for read in reads:
+                finished(batch[position], read)
+                position += 1
         return []
 
     def _replace(self, slot: int) -> None:

@@ -22,6 +22,9 @@ class Read:
     error: str | None = None
     skipped: str | None = None  # parsed fine, but not a post (a page, an index, excluded)
 
+    def __reduce__(self) -> tuple[type[Read], tuple[object, ...]]:
+        return (Read, (self.found, self.digest, self.post, self.error, self.skipped))  # see Post.__reduce__
+
 
 def read_post(found: FoundFile, known_hash: str | None, defaults: PostDefaults) -> Read:
     """Read one file; parse it unless its bytes hash to `known_hash` (touched, not changed)."""

@@ -24,6 +24,9 @@ class FoundFile:
     size: int
     mtime_ns: int
 
+    def __reduce__(self) -> tuple[type[FoundFile], tuple[str, str, int, int]]:
+        return (FoundFile, (self.path, self.absolute, self.size, self.mtime_ns))  # see Post.__reduce__
+
 
 @dataclass(frozen=True, slots=True)
 class WalkResult:
