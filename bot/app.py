@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.broadcast import outbox
@@ -24,10 +23,9 @@ from bot.platforms.console.platform import CONSOLE_CHAT_ID
 from bot.scheduler import Jobs
 from bot.services.bundle import Services
 from bot.services.reading import Commands
+from bot.services.subscriptions import Chat
 from bot.settings import Settings
 from bot.store.database import create_engine, session_factory, upgrade
-from bot.store.models import Destination
-from bot.store.states import DestinationKind, DestinationMode
 
 
 @dataclass
@@ -138,20 +136,4 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
 
 async def ensure_console_destination(app: App) -> None:
     """Subscribe the terminal, so that the console platform shows new transmissions."""
-    async with app.sessions.begin() as session:
-        query = select(Destination).where(
-            Destination.platform == "console", Destination.chat_id == CONSOLE_CHAT_ID
-        )
-        if (await session.execute(query)).scalar() is None:
-            session.add(
-                Destination(
-                    platform="console",
-                    chat_id=CONSOLE_CHAT_ID,
-                    thread_id="",
-                    title="terminal",
-                    kind=DestinationKind.PRIVATE,
-                    mode=DestinationMode.INSTANT,
-                    categories=[],
-                    created_at=app.clock.now(),
-                )
-            )
+    await app.commands.subscriptions.ensure(Chat("console", CONSOLE_CHAT_ID, title="terminal"))

@@ -8,15 +8,12 @@ import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-
 from bot import digests, metrics
 from bot.broadcast import outbox
 from bot.content.safe_text import safe_name
 from bot.index.indexer import FIRST_SCAN_KEY, ScanReport
 from bot.preflight import check_posts_dir
-from bot.store.models import MetaValue, PostRow
-from bot.store.states import PostState
+from bot.store import meta
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -67,7 +64,7 @@ class PublishCycle:
             check_posts_dir(self.app.settings)  # unmounted while running: a failed scan, the store kept
             if self._ever_indexed is None:
                 async with self.app.sessions() as session:
-                    self._ever_indexed = await session.get(MetaValue, FIRST_SCAN_KEY) is not None
+                    self._ever_indexed = await meta.get(session, FIRST_SCAN_KEY) is not None
             report = await self.app.indexer.scan(self.app.commands.index.progress)
         except Exception as exc:  # a database or disk failure: keep the bot up, say so in /healthz
             self.scan_failures += 1
@@ -114,13 +111,8 @@ class PublishCycle:
     async def next_scheduled(self) -> datetime | None:
         """Return when the next future-dated post becomes visible."""
         async with self.app.sessions() as session:
-            query = select(func.min(PostRow.published_at)).where(
-                PostRow.state == PostState.ACTIVE,
-                PostRow.draft.is_(False),
-                PostRow.announced_at.is_(None),
-                PostRow.published_at > self.app.clock.now(),
-            )
-            return (await session.execute(query)).scalar()
+            soonest = await outbox.scheduled(session, self.app.clock.now(), limit=1)
+        return soonest[0][1] if soonest else None
 
     async def check_digests(self) -> int:
         """Queue the digests that are due (one indexed query, see bot.digests)."""

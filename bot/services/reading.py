@@ -16,8 +16,7 @@ from bot.content.i18n import t
 from bot.content.models import CategoryList, Lang, LatestPage, Notice, SearchResults, View
 from bot.index.indexer import FIRST_SCAN_KEY
 from bot.services.subscriptions import Chat, Subscriptions
-from bot.store import posts
-from bot.store.models import MetaValue
+from bot.store import meta, posts
 
 __all__ = ["COMMANDS", "Chat", "CommandSpec", "Commands", "IndexProgress"]
 
@@ -123,7 +122,7 @@ class Commands:
         if self.index.ready:
             return None
         async with self._sessions() as session:
-            self.index.ready = await session.get(MetaValue, FIRST_SCAN_KEY) is not None
+            self.index.ready = await meta.get(session, FIRST_SCAN_KEY) is not None
         if self.index.ready:
             return None
         return Notice(t("indexing", lang, count=self.index.read), lang)

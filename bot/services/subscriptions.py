@@ -111,6 +111,16 @@ class Subscriptions:
             await destinations.subscribe(session, wish, self._clock.now())
         return Notice(reply, lang)
 
+    async def ensure(self, chat: Chat) -> bool:
+        """Subscribe `chat` to everything unless it has a destination already; True when added."""
+        async with self._sessions.begin() as session:
+            if await destinations.find(session, chat.platform, chat.chat_id, chat.thread_id) is not None:
+                return False
+            kind = DestinationKind(chat.kind)
+            wish = Subscription(chat.platform, chat.chat_id, chat.thread_id, kind, chat.title)
+            await destinations.subscribe(session, wish, self._clock.now())
+        return True
+
     async def unsubscribe(self, args: str, chat: Chat) -> View:
         """Stop sending to the chat (its history stays, so subscribing again is seamless)."""
         if not chat.is_admin:

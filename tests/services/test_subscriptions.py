@@ -174,3 +174,12 @@ async def test_settings_lines_are_in_the_chats_language(app):
     assert zh.lines[0] == "方式：摘要 09:30（Asia/Shanghai）" and "分类：全部" in zh.lines
     en = await app.commands.run("/settings", MEMBER)
     assert en.lines[0] == "mode: digest 09:30 (Asia/Shanghai)" and "categories: all" in en.lines
+
+
+async def test_ensure_adds_a_chat_once_and_keeps_what_it_chose(app):
+    terminal = Chat("console", "stdout", title="terminal", is_admin=True, lang="en")
+    assert await app.commands.subscriptions.ensure(terminal)
+    await app.commands.run("/settings silent on", terminal)
+    assert not await app.commands.subscriptions.ensure(terminal)
+    found = await only_destination(app)
+    assert (found.chat_id, found.title, found.silent) == ("stdout", "terminal", True)
