@@ -18,7 +18,6 @@ import asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from bot import digests
 from bot.app import App, build_app
 from bot.content.models import LatestPage, Notice, Transmission
 from bot.content.render import discord as discord_render
@@ -36,6 +35,7 @@ from bot.platforms.spec import StartupError
 from bot.platforms.webhook import endpoints as webhooks
 from bot.preflight import PreflightError, check_database_location, check_posts_dir, sqlite_path
 from bot.runner import LeadershipLost, run
+from bot.services import digests
 from bot.services.schedules import ScheduleError, parse_digest_schedule
 from bot.services.subscriptions import CATEGORY_SEPARATORS
 from bot.settings import Settings, SettingsError, load_settings

@@ -8,11 +8,12 @@ import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot import digests, metrics
+from bot import metrics
 from bot.broadcast import outbox
 from bot.content.safe_text import safe_name
 from bot.index.indexer import FIRST_SCAN_KEY, ScanReport
 from bot.preflight import check_posts_dir
+from bot.services import digests
 from bot.store import meta
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ class PublishCycle:
         return soonest[0][1] if soonest else None
 
     async def check_digests(self) -> int:
-        """Queue the digests that are due (one indexed query, see bot.digests)."""
+        """Queue the digests that are due (one indexed query, see bot.services.digests)."""
         async with self.app.sessions.begin() as session:
             queued = await digests.queue_due(session, self.app.clock.now(), self.app.settings.page_size)
         if queued:

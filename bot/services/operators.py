@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import digests
 from bot.broadcast import outbox
 from bot.clock import Clock
 from bot.content.i18n import t
 from bot.content.models import Lang, Notice, View
+from bot.services import digests
 from bot.store import posts
 from bot.store.status import status
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from sqlalchemy import event, select
 
-from bot import digests
 from bot.scheduler import Jobs
+from bot.services import digests
 from bot.services.operators import OwnerCommands
 from bot.store.destinations import Subscription, subscribe
 from bot.store.models import Delivery, Destination
