@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -26,7 +27,9 @@ from bot.index.walk import FoundFile
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 Work = tuple[FoundFile, str | None]
-BATCH = 32
+BATCH = 64
+FLUSH_EVERY = 16
+FLUSH_SECONDS = 0.05
 _PR_SET_PDEATHSIG = 1
 
 
@@ -43,7 +46,11 @@ Reader = Callable[[FoundFile, str | None, PostDefaults, int], Read]
 
 
 def _serve(connection: Connection, memory_mb: int, reader: Reader) -> None:
-    """Worker loop: parse batches, answering one `Read` per file as soon as it is done."""
+    """Worker loop: parse batches, answering with a few `Read`s at a time, in order.
+
+    Answers go out every FLUSH_EVERY files or FLUSH_SECONDS, whichever comes first, so the bot
+    sees steady progress (its per-file deadline) without a message per file.
+    """
     _die_with_parent()
     _limit_memory(memory_mb)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the bot handles ^C; the worker is stopped by it
@@ -52,8 +59,15 @@ def _serve(connection: Connection, memory_mb: int, reader: Reader) -> None:
             batch, defaults = connection.recv()
         except (EOFError, OSError):
             return
+        done: list[Read] = []
+        last = time.monotonic()
         for found, known in batch:
-            connection.send(reader(found, known, defaults, memory_mb))
+            done.append(reader(found, known, defaults, memory_mb))
+            if len(done) >= FLUSH_EVERY or time.monotonic() - last >= FLUSH_SECONDS:
+                connection.send(done)
+                done, last = [], time.monotonic()
+        if done:
+            connection.send(done)
 
 
 def _die_with_parent() -> None:
@@ -111,7 +125,7 @@ class _Worker:
         results: list[Read] = []
         while True:
             try:
-                results.append(self.connection.recv())
+                results += self.connection.recv()
             except (EOFError, OSError):
                 if results:
                     return results  # the worker died after these: the next call says so
@@ -168,9 +182,7 @@ class ParserPool:
         async def run(slot: int) -> None:
             while queue:
                 batch = queue.pop(0)
-                remaining = await self._run_batch(slot, batch, work, defaults, finished)
-                if remaining:
-                    queue.insert(0, remaining)
+                queue[0:0] = await self._run_batch(slot, batch, work, defaults, finished)
 
         while len(self._workers) < wanted:
             self._workers.append(await asyncio.to_thread(self._new_worker))
@@ -185,33 +197,36 @@ class ParserPool:
         work: Sequence[Work],
         defaults: PostDefaults,
         finished: Callable[[int, Read], None],
-    ) -> list[int]:
-        """Send a batch to one worker and collect its answers; return what is left if it was killed."""
+    ) -> list[list[int]]:
+        """Send a batch to one worker and collect its answers; return batches still to parse.
+
+        When the worker hangs or dies, the files it had not answered for go back one per batch:
+        alone, the file to blame takes the time limit (or the crash) by itself and is refused.
+        """
         worker = self._workers[slot]
         try:
             worker.connection.send(([work[i] for i in batch], defaults))
         except (BrokenPipeError, OSError):
             self._replace(slot)
-            return batch
+            return [batch]
         position = 0
         while position < len(batch):
-            index = batch[position]
-            found = work[index][0]
             try:
                 reads = await worker.receive(self.limits.timeout)
-            except TimeoutError:
-                reason = f"took longer than {self.limits.timeout:g} s to parse (stopped)"
+            except (TimeoutError, EOFError, OSError) as exc:
+                if isinstance(exc, TimeoutError):
+                    reason = f"took longer than {self.limits.timeout:g} s to parse (stopped)"
+                else:
+                    await asyncio.to_thread(worker.process.join, 5)  # it closed its pipe: it is exiting
+                    reason = f"the parser process died on this file (exit code {worker.process.exitcode})"
+                self._replace(slot)
+                rest = batch[position:]
+                if len(rest) > 1:
+                    return [[index] for index in rest]
+                found = work[rest[0]][0]
                 log.warning("parser stopped on %s: %s", found.path, reason)
-                finished(index, Read(found, "", error=reason))
-                self._replace(slot)
-                return batch[position + 1 :]
-            except (EOFError, OSError):
-                await asyncio.to_thread(worker.process.join, 5)  # it closed its pipe: it is exiting
-                code = worker.process.exitcode
-                reason = f"the parser process died on this file (exit code {code})"
-                finished(index, Read(found, "", error=reason))
-                self._replace(slot)
-                return batch[position + 1 :]
+                finished(rest[0], Read(found, "", error=reason))
+                return []
             for read in reads:
                 finished(batch[position], read)
                 position += 1

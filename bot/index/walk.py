@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
@@ -50,50 +49,22 @@ def walk_posts(root: Path) -> WalkResult:
 
 
 def iter_posts(root: Path) -> Iterator[FoundFile | tuple[str, str]]:
-    """Yield each post file, or (path, reason) for one refused.
-
-    Folders are read first, then the files are stat'ed on a few threads: a stat waits on the
-    disk far more than it computes, and an unchanged rescan is little else.
-    """
-    candidates: list[tuple[str, str]] = []
-    for relative, path, refusal in _candidates(root):
-        if refusal is None:
-            candidates.append((relative, path))
-        else:
+    """Yield each post file, or (path, reason) for one refused; nothing is held in memory."""
+    for relative, entry, refusal in _candidates(root):
+        if entry is None:
             yield (relative, refusal)
-    chunks = [candidates[i : i + STAT_CHUNK] for i in range(0, len(candidates), STAT_CHUNK)]
-    results = _stat_pool().map(_stat_all, chunks) if len(chunks) > 1 else map(_stat_all, chunks)
-    for chunk in results:
-        yield from chunk
-
-
-STAT_CHUNK = 512
-STAT_THREADS = 8
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _stat_pool() -> ThreadPoolExecutor:
-    global _POOL  # one small pool for the process; threads are idle between scans
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(STAT_THREADS, thread_name_prefix="stat")
-    return _POOL
-
-
-def _stat_all(chunk: list[tuple[str, str]]) -> list[FoundFile | tuple[str, str]]:
-    out: list[FoundFile | tuple[str, str]] = []
-    for relative, path in chunk:
+            continue
         try:
-            stat = os.stat(path)
+            stat = entry.stat()
         except OSError as exc:
-            out.append((relative, f"cannot stat: {exc.strerror}"))
+            yield (relative, f"cannot stat: {exc.strerror}")
             continue
         if S_ISREG(stat.st_mode):
-            out.append(FoundFile(relative, path, stat.st_size, stat.st_mtime_ns))
-    return out
+            yield FoundFile(relative, entry.path, stat.st_size, stat.st_mtime_ns)
 
 
-def _candidates(root: Path) -> Iterator[tuple[str, str, str | None]]:
-    """Yield (relative, path, None) for every post-named file, (relative, "", reason) if refused."""
+def _candidates(root: Path) -> Iterator[tuple[str, os.DirEntry[str] | None, str]]:
+    """Yield (relative, entry, "") for every post-named file, (relative, None, reason) if refused."""
     real_root = os.path.realpath(root)
     seen_dirs = {real_root}
     # (folder to read, its path relative to root, its real path: known without a syscall
@@ -105,7 +76,7 @@ def _candidates(root: Path) -> Iterator[tuple[str, str, str | None]]:
             with os.scandir(directory) as listing:
                 entries = list(listing)
         except OSError as exc:
-            yield (prefix or ".", "", f"cannot read folder: {exc.strerror}")
+            yield (prefix or ".", None, f"cannot read folder: {exc.strerror}")
             continue
         for entry in entries:
             name = entry.name
@@ -117,14 +88,14 @@ def _candidates(root: Path) -> Iterator[tuple[str, str, str | None]]:
             if not _utf8(name):
                 # Names from zip files in a legacy code page: refuse them rather than guess.
                 if is_post or entry.is_dir():
-                    yield (shown_path(relative), "", "file name is not valid UTF-8; rename it")
+                    yield (shown_path(relative), None, "file name is not valid UTF-8; rename it")
                 continue
             try:
                 if entry.is_symlink():
                     real = os.path.realpath(entry.path)
                     if not _inside(real, real_root):
                         if is_post or os.path.isdir(real):
-                            yield (relative, "", "symlink leads outside the posts folder")
+                            yield (relative, None, "symlink leads outside the posts folder")
                         continue
                     if os.path.isdir(real):
                         if real not in seen_dirs:  # a symlink loop would walk forever
@@ -138,10 +109,10 @@ def _candidates(root: Path) -> Iterator[tuple[str, str, str | None]]:
                         pending.append((entry.path, relative + "/", real))
                     continue
             except OSError as exc:
-                yield (relative, "", f"cannot stat: {exc.strerror}")
+                yield (relative, None, f"cannot stat: {exc.strerror}")
                 continue
             if is_post:
-                yield (relative, entry.path, None)
+                yield (relative, entry, "")
 
 
 def _utf8(name: str) -> bool:
