@@ -1,0 +1,94 @@
+"""Commands that run or inspect the bot: run, status, discord sync, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from typing import Any
+
+from bot.app import App
+from bot.cli.common import CommandError, print_json
+from bot.platforms.discord.spec import build as discord_platform
+from bot.runner import LeadershipLost, run
+from bot.services import digests
+from bot.settings import Settings
+from bot.store.status import StatusReport, status
+
+
+async def run_bot(app: App, args: argparse.Namespace) -> int:
+    """Run the bot until SIGTERM or Ctrl-C."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await run(app, stop, backfill=args.backfill)
+    except LeadershipLost:
+        return 75  # EX_TEMPFAIL: a supervisor restarts us, as a standby
+    return 0
+
+
+async def status_command(app: App, args: argparse.Namespace) -> int:
+    """Print destinations, queue, failures and what waits for a token."""
+    async with app.sessions() as session:
+        report = await status(session, app.clock.now(), check=digests.schedule_problem)
+    not_sending = _not_sending(app.settings, report)
+    if args.json:
+        print_json({**report, "not_sending": not_sending})
+        return 0
+    for platform, states in sorted(report["destinations"].items()):
+        print(f"{platform}: {states['active']} active, {states['disabled']} disabled")
+    for idle in not_sending:
+        print(f"{idle['platform']}: {idle['queued']} deliveries wait: {idle['reason']}")
+    print(
+        f"queue {report['queue']} (sending {report['sending']}), sent {report['sent']}, "
+        f"failed {report['failed']}, retrying {report['retrying']}"
+    )
+    for failure in report["last_failures"]:
+        print(f"  failure: {failure['platform']}:{failure['chat_id']} {failure['kind']} — {failure['error']}")
+    for item in report["disabled"]:
+        print(f"  disabled: {item['platform']}:{item['chat_id']} — {item['reason']}")
+    for post in report["scheduled_posts"]:
+        print(f"  scheduled: {post['slug']} at {post['at']}")
+    for digest in report["digests"]:
+        where = f"{digest['platform']}:{digest['chat_id']}"
+        problem = f" — {digest['problem']}" if digest["problem"] else ""
+        print(f"  digest: {where} {digest['schedule']} {digest['tz']}{problem}")
+    return 0
+
+
+def _not_sending(settings: Settings, report: StatusReport) -> list[dict[str, Any]]:
+    """List the platforms with destinations that nothing sends to, because `run` won't start them."""
+    tokens = {"telegram": settings.telegram_bot_token, "discord": settings.discord_bot_token}
+    reasons = {
+        name: f"{name.upper()}_BOT_TOKEN is not set" for name, token in tokens.items() if token is None
+    }
+    if any(token is not None for token in tokens.values()):
+        reasons["console"] = "the console shows transmissions only when no bot token is set"
+    if not settings.webhooks:
+        reasons["webhook"] = "WEBHOOKS is false"
+    idle = []
+    for platform, states in sorted(report["destinations"].items()):
+        queued = report["queued_by_platform"].get(platform, 0)
+        if platform in reasons and (queued or states["active"]):
+            idle.append({"platform": platform, "queued": queued, "reason": reasons[platform]})
+    return idle
+
+
+async def discord_command(app: App, args: argparse.Namespace) -> int:
+    """Upload the Discord slash commands now."""
+    if app.settings.discord_bot_token is None:
+        raise CommandError("DISCORD_BOT_TOKEN is not set", 2)
+    from bot.platforms.discord.platform import force_sync
+
+    platform = discord_platform(app, gateway=False)
+    names = await force_sync(platform)
+    print(f"synced {len(names)} slash commands ({platform.scope}): {', '.join(names)}")
+    return 0
+
+
+async def db_command(app: App, args: argparse.Namespace) -> int:
+    """Apply the database migrations."""
+    print("database is up to date")
+    return 0
