@@ -54,7 +54,14 @@ class ManagedChannel(app_commands.Transformer):
 
 
 def _commands(h: DiscordHandlers) -> list[app_commands.Command[Any, ..., None]]:
-    """Define every shared command; `h` answers them."""
+    """Define every shared command, in the one command list's order; `h` answers them."""
+    latest, post, categories, search, help_ = _reading_commands(h)
+    subscribe, unsubscribe, settings = _managing_commands(h)
+    return [latest, post, categories, search, subscribe, unsubscribe, settings, help_]
+
+
+def _reading_commands(h: DiscordHandlers) -> list[app_commands.Command[Any, ..., None]]:
+    """Define the commands anyone may use: latest, post, categories, search, help."""
 
     @app_commands.command(name="latest", description=_describe("latest"))
     @app_commands.describe(page=locale_str("Page number (default 1)", zh="页码（默认 1）"))
@@ -78,6 +85,16 @@ def _commands(h: DiscordHandlers) -> list[app_commands.Command[Any, ..., None]]:
     @app_commands.describe(words=locale_str("Words every result contains", zh="结果须包含的关键词"))
     async def search(interaction: discord.Interaction[Any], words: app_commands.Range[str, 1, 200]) -> None:
         await h.read(interaction, f"/search {words}")
+
+    @app_commands.command(name="help", description=_describe("help"))
+    async def help(interaction: discord.Interaction[Any]) -> None:
+        await h.read(interaction, "/help")
+
+    return [latest, post, categories, search, help]
+
+
+def _managing_commands(h: DiscordHandlers) -> list[app_commands.Command[Any, ..., None]]:
+    """Define subscribe and unsubscribe (Manage Channels only)."""
 
     # Options, not a subcommand group: Discord cannot run a group's root, and a bare /subscribe must work.
     # /subscribe [category] | /subscribe digest:<HH:MM or cron> [timezone] — plus [channel] to manage another.
@@ -116,6 +133,12 @@ def _commands(h: DiscordHandlers) -> list[app_commands.Command[Any, ..., None]]:
     ) -> None:
         await h.manage(interaction, "unsubscribe", [""], channel)
 
+    return [subscribe, unsubscribe, _settings_command(h)]
+
+
+def _settings_command(h: DiscordHandlers) -> app_commands.Command[Any, ..., None]:
+    """Define /settings (Manage Channels only): silent sends and the transmissions' language."""
+
     @app_commands.command(name="settings", description=_describe("settings"))
     @app_commands.describe(
         silent=locale_str("Send without notification sound", zh="静默发送（无提醒音）"),
@@ -134,11 +157,7 @@ def _commands(h: DiscordHandlers) -> list[app_commands.Command[Any, ..., None]]:
         changes = [f"silent {silent}"] * bool(silent) + [f"language {language}"] * bool(language)
         await h.manage(interaction, "settings", changes or [""], channel)
 
-    @app_commands.command(name="help", description=_describe("help"))
-    async def help(interaction: discord.Interaction[Any]) -> None:
-        await h.read(interaction, "/help")
-
-    return [latest, post, categories, search, subscribe, unsubscribe, settings, help]
+    return settings
 
 
 def build_tree(

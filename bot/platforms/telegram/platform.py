@@ -77,24 +77,7 @@ class TelegramPlatform:
             builder = builder.base_url(base_url)
         self.application: Application = builder.build()  # type: ignore[type-arg]
         self._webhook_url = webhook_url
-        self.webhook: WebhookReceiver | None = None
-        if webhook_url:
-            if not webhook_secret:
-                # Without a secret anyone who finds the port can forge updates (an owner's /broadcast).
-                webhook_secret = new_secret()
-                redact(webhook_secret)
-                log.warning(
-                    "TELEGRAM_WEBHOOK_SECRET is not set: generated a random one for this run and gave it "
-                    "to Telegram; set it to keep one secret across restarts"
-                )
-            self._webhook_secret = webhook_secret
-            self.webhook = WebhookReceiver(
-                self.application,
-                path=urlsplit(webhook_url).path,
-                secret=webhook_secret,
-                host=webhook_host,
-                port=webhook_port,
-            )
+        self.webhook = self._receiver(webhook_url, webhook_host, webhook_port, webhook_secret)
         self.pacer = pacer or Pacer(TELEGRAM_LIMITS)
         operators = services.owners
         handlers = TelegramHandlers(
@@ -109,6 +92,26 @@ class TelegramPlatform:
             self.pacer,
             wait,
         )
+        self._route(handlers)
+        self.sender = TelegramSender(self.application.bot, zone)
+
+    def _receiver(self, url: str | None, host: str, port: int, secret: str | None) -> WebhookReceiver | None:
+        """Build the webhook receiver when updates come by webhook; make a secret when none is set."""
+        if not url:
+            return None
+        if not secret:
+            # Without a secret anyone who finds the port can forge updates (an owner's /broadcast).
+            secret = new_secret()
+            redact(secret)
+            log.warning(
+                "TELEGRAM_WEBHOOK_SECRET is not set: generated a random one for this run and gave it "
+                "to Telegram; set it to keep one secret across restarts"
+            )
+        self._webhook_secret = secret
+        return WebhookReceiver(self.application, path=urlsplit(url).path, secret=secret, host=host, port=port)
+
+    def _route(self, handlers: TelegramHandlers) -> None:
+        """Send commands, buttons, membership changes and migrations to their handlers."""
         messages = tg_filters.UpdateType.MESSAGE | tg_filters.UpdateType.CHANNEL_POST
         self.application.add_handler(MessageHandler(tg_filters.COMMAND & messages, handlers.on_command))
         self.application.add_handler(CallbackQueryHandler(handlers.on_button))
@@ -117,7 +120,6 @@ class TelegramPlatform:
         )
         self.application.add_handler(MessageHandler(tg_filters.StatusUpdate.MIGRATE, handlers.on_migration))
         self.application.add_error_handler(handlers.on_error)
-        self.sender = TelegramSender(self.application.bot, zone)
 
     async def start(self) -> None:
         """Connect, register the command menus, and start receiving updates."""
