@@ -11,6 +11,7 @@ from typing import TextIO
 from bot import metrics
 from bot.app import App, ensure_console_destination
 from bot.broadcast import outbox
+from bot.content.safe_text import safe_name
 from bot.health import HealthServer
 from bot.index.indexer import ScanReport
 from bot.leadership import Leader, leader_for, wait_for_leadership
@@ -143,6 +144,6 @@ def _summary(app: App, report: ScanReport) -> str:
     if "console" in app.dispatchers:
         lines.append("No TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN set: transmissions print here.")
     if not settings.site_url:
-        lines.append("SITE_URL is not set: transmissions carry no link to the post.")
-    lines += [f"invalid post {path}: {error}" for path, error in report.invalid]
+        lines.append("SITE_URL is not set: no links; readers open a post with /post <slug>.")
+    lines += [f"refused post file {safe_name(path)}: {error}" for path, error in report.invalid]
     return "\n".join(lines)
