@@ -17,7 +17,6 @@ _CODE_TAGS = {
     "highlight": "endhighlight",
     "codeblock": "endcodeblock",
     "code": "endcode",
-    "include_code": None,
     "comment": "endcomment",
 }
 _LIQUID_BLOCK = re.compile(r"\s*\{%-?\s*(highlight|codeblock|code|comment)\b[^\n]{0,300}?-?%\}\s*$")
@@ -167,7 +166,7 @@ def _classify_braced(line: str, stripped: str, code_marker: Callable[[], str]) -
     if liquid is not None:
         closing = _CODE_TAGS[liquid.group(1)]
         shown = None if liquid.group(1) == "comment" else "\n" + code_marker() + "\n"
-        return shown, _liquid_end(closing or ""), ""
+        return shown, _liquid_end(closing), ""
     if _SHORTCODE_CODE.fullmatch(line):
         return (
             "\n" + code_marker() + "\n",

@@ -17,15 +17,17 @@ ENVIRONMENTS = (
     "equation", "equation*", "align", "align*", "aligned", "gather", "gather*", "multline", "multline*",
     "eqnarray", "eqnarray*", "displaymath", "math", "split", "flalign", "flalign*", "alignat", "alignat*",
 )  # fmt: skip
+MAX_INLINE = 1000  # a `$` with no partner this close (and on its line) is a dollar sign
 _OPENERS = re.compile(
     r"\\\$|\$\$"
     # `$…$`: no ASCII letter or digit just outside, no space just inside, no digit after the end.
-    r"|(?<![\\$0-9A-Za-z])\$(?P<inline>[^\s$](?:[^$\n]{0,998}?[^\s\\$])?)\$(?![0-9A-Za-z])"
+    r"|(?<![\\$0-9A-Za-z])\$(?P<inline>[^\s$](?:[^$\n]{0,"
+    + str(MAX_INLINE - 2)
+    + r"}?[^\s\\$])?)\$(?![0-9A-Za-z])"
     r"|\$|\\\[|\\\(|\\begin\{(?P<environment>" + "|".join(re.escape(e) for e in ENVIRONMENTS) + r")\}"
 )
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _TEXT_MACRO = re.compile(r"\\(?:text|mbox|mathrm|textrm|operatorname)")
-MAX_INLINE = 1000  # a `$` with no partner this close (and on its line) is a dollar sign
 MAX_DISPLAY = 20_000
 
 
