@@ -51,10 +51,20 @@ def test_a_second_file_with_a_taken_slug_is_refused_and_the_first_keeps_it():
     assert plan.new == ["x"] and plan.files[1].error == "duplicate slug 'x': already used by a.md"
 
 
-def test_a_removed_post_gives_its_slug_to_a_new_one():
+def test_a_removed_post_with_the_slug_comes_back_as_that_post():
     gone = stored(7, post("x", "old.md", digest="old"), PostState.REMOVED)
     plan = plan_scan([read("new.md", post("x", "new.md", digest="new"))], [], {}, {7: gone}, LOUD)
-    assert plan.released == {7: "x~removed-7"} or plan.updates  # matched by slug or freed for the new one
+    assert plan.released == {} and [u.post_id for u in plan.updates] == [7] and plan.new == []
+
+
+def test_a_removed_post_gives_its_slug_up_when_the_file_is_another_removed_post():
+    # The content matches post 8 (renamed back), whose new slug is still held by removed post 7.
+    holder = stored(7, post("x", "old.md", digest="old"), PostState.REMOVED)
+    renamed = stored(8, post("y", "y.md", digest="new"), PostState.REMOVED)
+    plan = plan_scan(
+        [read("new.md", post("x", "new.md", digest="new"))], [], {}, {7: holder, 8: renamed}, LOUD
+    )
+    assert plan.released == {7: "x~removed-7"} and [u.post_id for u in plan.updates] == [8]
 
 
 def test_a_broken_edit_keeps_the_last_good_version_and_a_page_withdraws_its_post():
