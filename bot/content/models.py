@@ -46,6 +46,24 @@ class Transmission:
     image: str | None = None
     lang: Lang = "zh"
     edited: bool = False  # shown again after the post changed: marked 已更新 / edited
+    post_id: int = 0  # the stored post's id, for "read" / "open" buttons (0: not stored, no button)
+
+
+@dataclass(frozen=True, slots=True)
+class FullPost:
+    """A whole post to read in chat: its Markdown body and the facts shown above it."""
+
+    post_id: int
+    slug: str
+    title: str
+    category: str
+    published_at: datetime
+    url: str
+    image: str | None
+    lang: Lang
+    body: str  # the Markdown after the front matter, the title heading already dropped
+    site_url: str = ""  # resolves root-relative images and links ("" = leave them out)
+    edited: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +99,16 @@ class CategoryList:
 
 @dataclass(frozen=True, slots=True)
 class SearchResults:
-    """Reply to /search: matching posts, newest first, capped."""
+    """Reply to /search: one page of matching posts (title hits first, then newest)."""
 
     query: str
     items: tuple[Transmission, ...]
     total: int
     lang: Lang = "zh"
+    page: int = 1
+    pages: int = 1
+    per_page: int = 5
+    snippets: tuple[str, ...] = ()  # one per item: the words around the match ("" = none)
 
 
 @dataclass(frozen=True, slots=True)
