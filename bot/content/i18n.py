@@ -146,6 +146,22 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "This button has expired; send /latest again.",
     },
     "slow_down": {"zh": "操作太快了，请稍后再试。", "en": "Too fast; please try again in a moment."},
+    # Reading whole posts in chat.
+    "read_button": {"zh": "📖 阅读全文", "en": "📖 Read"},
+    "read_in_private": {
+        "zh": "全文会发到与机器人的私聊，不会刷屏本群。",
+        "en": "The whole post goes to your private chat with the bot, not to this group.",
+    },
+    "read_private_button": {"zh": "📖 在私聊中阅读", "en": "📖 Read in private chat"},
+    "part_of": {"zh": "（{part}/{parts}）", "en": " ({part}/{parts})"},
+    "stale_search": {
+        "zh": "这次搜索已过期，请重新发送 /search。",
+        "en": "This search has expired; send /search again.",
+    },
+    "full_usage": {
+        "zh": "用法：/post <slug> full —— 在聊天里阅读全文。",
+        "en": "Usage: /post <slug> full — read the whole post in the chat.",
+    },
     "rebroadcast": {
         "zh": "已重新发送 “{title}” 到 {count} 个目的地。",
         "en": "Re-sending “{title}” to {count} destinations.",

@@ -99,6 +99,7 @@ def search_page(view: SearchResults) -> LatestPage:
     query = clamp(one_line(view.query), 100)
     key = "search_results" if view.items else "search_none"
     heading = t(key, view.lang, query=query, total=view.total)
+    per_page = max(view.per_page, len(view.items), 1)
     return LatestPage(
-        view.items, 1, 1, view.total, view.lang, per_page=max(len(view.items), 1), heading=heading
+        view.items, view.page, view.pages, view.total, view.lang, per_page=per_page, heading=heading
     )

@@ -22,7 +22,7 @@ from telegram.error import (
 from bot.broadcast import sender
 from bot.broadcast.sender import Target
 from bot.content.models import View
-from bot.content.render.telegram import TelegramMessage, render_view
+from bot.content.render.telegram import TelegramMessage, is_link_button, render_view
 
 T = TypeVar("T")
 
@@ -74,7 +74,13 @@ def keyboard(message: TelegramMessage) -> InlineKeyboardMarkup | None:
     if not message.buttons:
         return None
     rows = [
-        [InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in message.buttons
+        [
+            InlineKeyboardButton(label, url=data)
+            if is_link_button(data)
+            else InlineKeyboardButton(label, callback_data=data)
+            for label, data in row
+        ]
+        for row in message.buttons
     ]
     return InlineKeyboardMarkup(rows)
 
