@@ -45,7 +45,7 @@ class App:
 
     def __post_init__(self) -> None:
         self.cycle = PublishCycle(self)
-        self.services = Services.build(self.sessions, self.clock, self.wake)
+        self.services = Services.build(self.sessions, self.clock, self.wake, self.settings.site_url)
 
     async def close(self) -> None:
         """Stop the parser processes and release the database connections."""

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     telegram_webhook_host: str = "127.0.0.1"
     telegram_webhook_port: int = Field(8443, ge=1, le=65535)
     telegram_webhook_secret: SecretStr | None = None
+    # Whole posts as rich messages (Bot API 10.1): auto tries them and falls back to HTML parts.
+    telegram_rich: Literal["auto", "on", "off"] = "auto"
     bot_admins: str = ""
     discord_bot_token: SecretStr | None = None
     discord_guild_id: int | None = None

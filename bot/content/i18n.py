@@ -158,6 +158,10 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "这次搜索已过期，请重新发送 /search。",
         "en": "This search has expired; send /search again.",
     },
+    "post_gone": {
+        "zh": "这篇文章已不存在或尚未发布。发送 /latest 查看最新文章。",
+        "en": "That post is gone or not published yet. Send /latest for the newest.",
+    },
     "full_usage": {
         "zh": "用法：/post <slug> full —— 在聊天里阅读全文。",
         "en": "Usage: /post <slug> full — read the whole post in the chat.",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.services.articles import Articles
 from bot.services.command_sync import CommandSync
 from bot.services.endpoints import Endpoints
 from bot.services.lookups import PostLookups
@@ -24,10 +25,15 @@ class Services:
     lookups: PostLookups
     command_sync: CommandSync
     endpoints: Endpoints
+    articles: Articles
 
     @classmethod
     def build(
-        cls, sessions: async_sessionmaker[AsyncSession], clock: Clock, wake: Callable[[], None]
+        cls,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        wake: Callable[[], None],
+        site_url: str = "",
     ) -> Services:
         """Build them all; `wake` tells the senders that a service queued deliveries."""
         return cls(
@@ -36,4 +42,5 @@ class Services:
             lookups=PostLookups(sessions, clock),
             command_sync=CommandSync(sessions),
             endpoints=Endpoints(sessions),
+            articles=Articles(sessions, clock, site_url),
         )

@@ -18,9 +18,18 @@ from telegram.ext import ContextTypes
 from bot.broadcast.pacing import Pacer
 from bot.clock import Clock
 from bot.content.i18n import t
-from bot.content.models import Lang, Notice, View
-from bot.content.render.telegram import parse_page_callback, render_view
+from bot.content.models import FullPost, Lang, Notice, View
+from bot.content.render.telegram import (
+    parse_page_callback,
+    parse_post_callback,
+    parse_search_callback,
+    parse_start,
+    render_view,
+)
+from bot.platforms.telegram.full_posts import RichSupport
+from bot.platforms.telegram.reading import TelegramReading, links_for
 from bot.platforms.telegram.sender import keyboard
+from bot.services.articles import Articles
 from bot.services.reading import Chat, Commands
 
 log = logging.getLogger(__name__)
@@ -80,6 +89,8 @@ class TelegramHandlers:
         membership: Callable[[str, str, bool], Awaitable[None]],
         migrate: Callable[[str, str], Awaitable[None]],
         pacer: Pacer,
+        articles: Articles,
+        rich: RichSupport,
         wait: Wait = asyncio.sleep,
     ) -> None:
         self._commands = commands
@@ -97,6 +108,7 @@ class TelegramHandlers:
         self._pacer = pacer
         self._wait = wait
         self._turns: dict[str, asyncio.Future[None]] = {}  # the last reply queued in each chat
+        self.reading = TelegramReading(commands, articles, rich, zone, self._paced)
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer a /command in a private chat, group, topic or channel."""
@@ -115,8 +127,13 @@ class TelegramHandlers:
             return  # a busy group or a channel (whose posts have no user) has a limit of its own
         name = name.lower()
         text = f"/{name} {args}".strip()
-        if name == "start":
-            view: View | None = Notice(t("start", lang), lang, lines=(await self._help(lang)).lines)
+        thread = message.message_thread_id if message.is_topic_message else None
+        if name == "start" and (deep := parse_start(args.strip())) is not None:
+            view: View | FullPost | None = await self.reading.start(
+                context.bot, message.chat, thread, deep[0], deep[1], lang
+            )
+        elif name == "start":
+            view = Notice(t("start", lang), lang, lines=(await self._help(lang)).lines)
         elif name in self._owner_commands:
             if user is None or user.id not in self._owners:
                 view = Notice(t("owners_only", lang), lang, is_error=True)
@@ -127,6 +144,13 @@ class TelegramHandlers:
         else:
             chat = await self._chat(context, message, user, lang, needs_admin=name in MANAGE)
             view = await self._commands.run(text, chat)
+        if isinstance(view, FullPost):
+            post_id = view.post_id
+            view = await self.reading.full_reply(context.bot, message.chat, thread, view)
+            if view is not None:
+                markup = self.reading.private_link(context.bot, post_id, lang)
+                await self._reply(message, view, markup)
+                return
         if view is not None:
             await self._reply(message, view)
 
@@ -234,12 +258,13 @@ class TelegramHandlers:
             if self._turns.get(key) is mine:
                 del self._turns[key]
 
-    async def _reply(self, message: Message, view: View) -> None:
-        rendered = render_view(view, self._zone)
-        common: dict[str, Any] = {"parse_mode": "HTML", "reply_markup": keyboard(rendered)}
+    async def _reply(self, message: Message, view: View, markup: InlineKeyboardMarkup | None = None) -> None:
+        bot, chat_id = message.get_bot(), message.chat.id
+        rendered = render_view(view, self._zone, links_for(bot, message.chat))
+        self.reading.remember_search(view)
+        common: dict[str, Any] = {"parse_mode": "HTML", "reply_markup": markup or keyboard(rendered)}
         if message.is_topic_message and message.message_thread_id:
             common["message_thread_id"] = message.message_thread_id
-        bot, chat_id = message.get_bot(), message.chat.id
         if rendered.photo is not None:
             photo = rendered.photo
 
@@ -274,18 +299,28 @@ class TelegramHandlers:
         if query is None:
             return
         lang = language_of(query.from_user, self._default)
-        page = parse_page_callback(query.data or "")
-        if page is None:
+        data = query.data or ""
+        page = parse_page_callback(data)
+        post, search = parse_post_callback(data), parse_search_callback(data)
+        if page is None and post is None and search is None:
             await query.answer(t("stale_button", lang))
             return
         if not self._flood.allow(query.from_user.id):
             await query.answer(t("slow_down", lang))
             return
+        if post is not None:
+            await self.reading.on_post_button(query, post[0], post[1], lang)
+            return
+        if search is not None:
+            await self.reading.on_search_button(query, search[0], search[1], lang)
+            return
+        assert page is not None
         view = await self._commands.latest_page(page, lang)
         if isinstance(view, Notice):
             await query.answer(view.text[:200], show_alert=False)
             return
-        rendered = render_view(view, self._zone)
+        chat = query.message.chat if query.message is not None else None
+        rendered = render_view(view, self._zone, links_for(query.get_bot(), chat) if chat else None)
         markup = keyboard(rendered) or InlineKeyboardMarkup([])
 
         async def turn() -> None:

@@ -24,6 +24,7 @@ from bot.clock import Clock
 from bot.content.models import Lang
 from bot.logs import redact
 from bot.platforms.spec import StartupError
+from bot.platforms.telegram.full_posts import RichMode, RichSupport
 from bot.platforms.telegram.handlers import TelegramHandlers
 from bot.platforms.telegram.sender import TelegramSender
 from bot.platforms.telegram.webhook import WebhookReceiver, new_secret
@@ -67,6 +68,7 @@ class TelegramPlatform:
         webhook_secret: str | None = None,
         pacer: Pacer | None = None,
         wait: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rich: RichMode = "auto",
     ) -> None:
         """`pacer` is shared with the dispatcher, so command replies and transmissions share limits."""
         self._membership = services.membership
@@ -79,6 +81,7 @@ class TelegramPlatform:
         self._webhook_url = webhook_url
         self.webhook = self._receiver(webhook_url, webhook_host, webhook_port, webhook_secret)
         self.pacer = pacer or Pacer(TELEGRAM_LIMITS)
+        self.rich = RichSupport(rich)  # one per server: what it lacks is remembered until restart
         operators = services.owners
         handlers = TelegramHandlers(
             commands,
@@ -90,10 +93,12 @@ class TelegramPlatform:
             self._membership_changed,
             self._migrated,
             self.pacer,
+            services.articles,
+            self.rich,
             wait,
         )
         self._route(handlers)
-        self.sender = TelegramSender(self.application.bot, zone)
+        self.sender = TelegramSender(self.application.bot, zone, self.rich)
 
     def _receiver(self, url: str | None, host: str, port: int, secret: str | None) -> WebhookReceiver | None:
         """Build the webhook receiver when updates come by webhook; make a secret when none is set."""

@@ -21,8 +21,9 @@ from telegram.error import (
 
 from bot.broadcast import sender
 from bot.broadcast.sender import Target
-from bot.content.models import View
-from bot.content.render.telegram import TelegramMessage, is_link_button, render_view
+from bot.content.models import FullPost, View
+from bot.content.render.telegram import ReadLinks, TelegramMessage, is_link_button, render_view
+from bot.platforms.telegram.full_posts import FullPostSender, RichSupport
 
 T = TypeVar("T")
 
@@ -98,13 +99,27 @@ class TelegramSender:
 
     name = "telegram"
 
-    def __init__(self, bot: Bot, zone: tzinfo = UTC) -> None:
+    def __init__(self, bot: Bot, zone: tzinfo = UTC, rich: RichSupport | None = None) -> None:
         self.bot = bot
         self._zone = zone
+        self._full = FullPostSender(bot, rich or RichSupport(), zone)
 
-    async def send(self, target: Target, view: View) -> list[str]:
+    def _links(self, target: Target) -> ReadLinks | None:
+        """Read buttons: callbacks in a private chat (a user id is positive), deep links elsewhere."""
+        try:
+            username = self.bot.username
+        except RuntimeError:  # not initialized: no username to link to, so no button
+            return None
+        return ReadLinks(username or "", private=not target.chat_id.startswith("-"))
+
+    async def send(self, target: Target, view: View | FullPost) -> list[str]:
         """Send a view as a message, or as a photo with a caption when it has a cover."""
-        message = render_view(view, self._zone)
+        if isinstance(view, FullPost):
+            send = partial(
+                self._full.send, _chat(target), view, thread_id=_thread(target), silent=target.silent
+            )
+            return await call_mapped(send)
+        message = render_view(view, self._zone, self._links(target))
         common: dict[str, Any] = {
             "chat_id": _chat(target),
             "message_thread_id": _thread(target),
@@ -123,9 +138,12 @@ class TelegramSender:
             )
         return [str(sent.message_id)]
 
-    async def edit(self, target: Target, message_ids: list[str], view: View) -> None:
+    async def edit(self, target: Target, message_ids: list[str], view: View | FullPost) -> None:
         """Edit the sent message in place: its text, or its caption for a photo."""
-        message = render_view(view, self._zone)
+        if isinstance(view, FullPost):
+            await call_mapped(partial(self._full.edit, _chat(target), message_ids, view))
+            return
+        message = render_view(view, self._zone, self._links(target))
         ids: dict[str, Any] = {"chat_id": _chat(target), "message_id": int(message_ids[0])}
         markup = keyboard(message)
         try:

@@ -39,6 +39,7 @@ async def start(host: Host, stack: AsyncExitStack) -> Started:
         webhook_port=settings.telegram_webhook_port,
         webhook_secret=secret.get_secret_value() if secret else None,
         pacer=Pacer(limits(settings)),
+        rich=settings.telegram_rich,
     )
     await telegram.start()
     stack.push_async_callback(telegram.stop)
