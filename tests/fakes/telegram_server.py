@@ -24,13 +24,16 @@ from tests.fakes.telegram_html import (
     check_caption,
     check_message_text,
 )
+from tests.fakes.telegram_rich import CheckedRich, RichMessageError, check_input_rich_message
 
 JSON = dict[str, Any]
 ChatId = int | str
 Entities = list[tuple[str, int, int]]
 
 # PTB form-encodes strings as they are and only objects/arrays as JSON, so only these keys get decoded.
-_JSON_KEYS = frozenset({"reply_markup", "link_preview_options", "commands", "scope", "allowed_updates"})
+_JSON_KEYS = frozenset(
+    {"reply_markup", "link_preview_options", "commands", "scope", "allowed_updates", "rich_message"}
+)
 _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly"
     " the same as a current content and reply markup of the message"
@@ -77,6 +80,13 @@ class SentMessage:
     link_preview_options: JSON | None = None
     message_thread_id: int | None = None
     edit_date: int | None = None
+    rich: bool = False  # sent by sendRichMessage (or edited into one): ``raw`` is its html, ``text`` plain
+    rich_message: JSON | None = None  # the InputRichMessage as received
+
+    @property
+    def rich_html(self) -> str | None:
+        """The Rich HTML of a rich message sent in the html form, else None."""
+        return self.raw if self.rich and self.rich_message and "html" in self.rich_message else None
 
 
 @dataclass(frozen=True)
@@ -102,8 +112,10 @@ class FakeTelegram:
         global_per_s: int = 30,
         clock: Callable[[], float] = time.monotonic,
         strict_html: bool = True,
+        rich_messages: bool = True,
     ) -> None:
         self.token, self.enforce_limits, self.strict_html = token, enforce_limits, strict_html
+        self.rich_messages = rich_messages  # False: an older Bot API server that predates rich messages
         self.per_chat_per_s, self.per_group_per_min = per_chat_per_s, per_group_per_min
         self.global_per_s = global_per_s
         prefix = token.partition(":")[0]
@@ -138,7 +150,7 @@ class FakeTelegram:
             "sendmessage": lambda p: self._send(p, "text"), "sendphoto": lambda p: self._send(p, "caption"),
             "editmessagetext": lambda p: self._edit(p, "text"), "deletemessage": self._delete,
             "editmessagecaption": lambda p: self._edit(p, "caption"),
-            "editmessagereplymarkup": lambda p: self._edit(p, None),
+            "editmessagereplymarkup": lambda p: self._edit(p, None), "sendrichmessage": self._send_rich,
         }  # fmt: skip
 
     @property
@@ -190,6 +202,11 @@ class FakeTelegram:
     def fail_with_5xx(self, chat_id: ChatId, times: int = 1) -> None:
         """Answer the next ``times`` message calls for this chat with 502 Bad Gateway."""
         self.fail_next(chat_id, error_code=502, description="Bad Gateway", times=times)
+
+    def messages_in(self, chat_id: ChatId) -> list[SentMessage]:
+        """The messages a chat holds now, oldest first (rich ones: ``rich_html``, ``text`` plain)."""
+        key = self._key(chat_id)
+        return list(self.messages.get(key, [])) if isinstance(key, int) else []
 
     def push_update(self, update: JSON) -> None:
         """Queue an update for getUpdates, numbering it when it has no update_id."""
@@ -349,7 +366,12 @@ class FakeTelegram:
         chat = self._chat_object(message.chat_id)
         out: JSON = {"message_id": message.message_id, "date": message.date, "chat": chat}
         out |= {"sender_chat": chat} if chat["type"] == "channel" else {"from": self._me()}
-        if message.photo is None:
+        if message.rich:  # a RichMessage: its top-level blocks, plus the plain text for tests
+            outline = check_input_rich_message(message.rich_message).outline  # valid: it was sent
+            blocks = [{"type": block.type, "text": block.text} for block in outline]
+            out["rich_message"] = {"blocks": blocks, "text": message.text}
+            out["rich_message"] |= {"is_rtl": True} if (message.rich_message or {}).get("is_rtl") else {}
+        elif message.photo is None:
             out["text"] = message.text
         else:
             file_id = f"photo-{message.chat_id}-{message.message_id}"
@@ -428,11 +450,7 @@ class FakeTelegram:
         photo = str(params.get("photo") or "") if key == "caption" else None
         if photo == "":
             raise _bad("there is no photo in the request")
-        thread = None
-        if params.get("message_thread_id") not in (None, ""):
-            thread = self._int(params, "message_thread_id", "message thread not found")
-            if thread == 1:  # the General topic must be addressed by omitting the id
-                raise _bad("message thread not found")
+        thread = self._thread(params)
         text, raw, mode, entities = self._text(params, key)
         markup, preview = self._markup(params), params.get("link_preview_options")
         if preview is not None and not isinstance(preview, dict):
@@ -444,20 +462,58 @@ class FakeTelegram:
         self.messages.setdefault(chat, []).append(message)
         return self._message_object(message)
 
+    def _thread(self, params: JSON) -> int | None:
+        if params.get("message_thread_id") in (None, ""):
+            return None
+        thread = self._int(params, "message_thread_id", "message thread not found")
+        if thread == 1:  # the General topic must be addressed by omitting the id
+            raise _bad("message thread not found")
+        return thread
+
+    def _rich(self, params: JSON) -> CheckedRich:
+        try:
+            return check_input_rich_message(params.get("rich_message"))
+        except RichMessageError as error:
+            raise ApiError(400, error.description) from None
+
+    def _send_rich(self, params: JSON) -> JSON:
+        """sendRichMessage; a server predating Bot API 10.1 does not know the method."""
+        if not self.rich_messages:
+            raise ApiError(404, "Not Found: method not found")
+        chat = self._target(params)
+        thread, rich, markup = self._thread(params), self._rich(params), self._markup(params)
+        self._throttle(chat)
+        self._last_id[chat] = message_id = self._last_id.get(chat, 0) + 1
+        message = SentMessage(message_id, chat, int(time.time()), rich.text, rich.source, None)
+        message.reply_markup = markup
+        message.message_thread_id, message.rich, message.rich_message = thread, True, rich.message
+        self.messages.setdefault(chat, []).append(message)
+        return self._message_object(message)
+
     def _edit(self, params: JSON, key: str | None) -> JSON:
         """editMessageText/Caption (key "text"/"caption") or editMessageReplyMarkup (key None)."""
         chat = self._target(params)
-        new = self._text(params, key) if key else None
+        # rich_message replaces text (and wins over it); an older server ignores it, leaving no text at all.
+        rich_edit = key == "text" and self.rich_messages and "rich_message" in params
+        rich = self._rich(params) if rich_edit else None
+        new = self._text(params, key) if key and rich is None else None
         markup = self._markup(params)  # omitting it removes the keyboard, as on Telegram
         message = self._find(chat, params, "message to edit not found")
         if key and (message.photo is None) != (key == "text"):
             raise _bad(f"there is no {key} in the message to edit")
-        same = new is None or (new[0], new[3]) == (message.text, message.entities)  # the result, not raw
+        if rich is not None:
+            same = message.rich and message.rich_message == rich.message
+        else:  # the result, not raw
+            same = new is None or (not message.rich and (new[0], new[3]) == (message.text, message.entities))
         if same and markup == message.reply_markup:
             raise ApiError(400, _NOT_MODIFIED)
         self._throttle(chat)
-        if new is not None:
+        if rich is not None:
+            message.text, message.raw, message.parse_mode, message.entities = rich.text, rich.source, None, []
+        elif new is not None:
             message.text, message.raw, message.parse_mode, message.entities = new
+        if new or rich:
+            message.rich, message.rich_message = rich is not None, rich.message if rich else None
         message.reply_markup, message.edit_date = markup, int(time.time())
         return self._message_object(message)
 
