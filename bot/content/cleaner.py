@@ -8,6 +8,7 @@ author's "more" marker. Every pattern is linear or bounded: this runs on files n
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -53,6 +54,9 @@ _INLINE = re.compile(
 )
 # `[text][ref]` reads as its text whether or not the definition is in view; an image reads as nothing.
 _REFERENCE_LINK = re.compile(r"(!?)\[([^\[\]\n]{1,300})\]\[[^\[\]\n]{0,100}\]")
+# `python`, `c++`, `objective-c`, `f#`: what a fence's info string or a code tag names first.
+_LANGUAGE = re.compile(r"[A-Za-z0-9_+#.-]{1,40}")
+_NAMED_LANGUAGE = re.compile(r"\blang(?:uage)?\s*[:=]\s*[\"']?([A-Za-z0-9_+#.-]{1,40})")
 _JSX_EXPRESSION = re.compile(r"\s*\{[\w.$]{1,200}\}\s*")  # an MDX line that only shows a variable
 
 
@@ -78,17 +82,32 @@ def take_prefix(body: str, code_marker: Callable[[], str], enough: int, hard: in
     Stops at a paragraph break once `enough` characters are kept, or at `hard` characters in any
     case. Code (fences, Liquid `highlight`, Hugo `highlight`) becomes `code_marker()`.
     """
+    return _walk(body, lambda _language: code_marker(), None, enough, hard)
+
+
+def clean_body(body: str, code_open: Callable[[str], str], code_line: Callable[[str], None]) -> str:
+    """Clean the whole body line by line, keeping what code blocks hold.
+
+    Each code block becomes `code_open(language)` (`""` when none is given); its lines, without
+    the fences or tags around them, are handed to `code_line` one by one, in order.
+    """
+    return _walk(body, code_open, code_line, sys.maxsize, sys.maxsize).text
+
+
+def _walk(
+    body: str, code_open: _CodeOpen, code_line: Callable[[str], None] | None, enough: int, hard: int
+) -> Prefix:
     out: list[str] = []
     size = 0
     end_of_block: Callable[[str], bool] | None = None
-    indented_admonition = False
-    skip_indented = False
-    mdx_import_open = False
+    in_code = indented_admonition = skip_indented = mdx_import_open = False
     lines = body.split("\n")
     for number, line in enumerate(lines):
         if end_of_block is not None:
             if end_of_block(line):
                 end_of_block = None
+            elif in_code and code_line is not None:
+                code_line(line)
             continue
         if mdx_import_open:
             mdx_import_open = not re.search(r"\sfrom\s+['\"]", line[:600])
@@ -107,30 +126,28 @@ def take_prefix(body: str, code_marker: Callable[[], str], enough: int, hard: in
                 line = line[4:] if line.startswith("    ") else line[1:]
             elif not blank:
                 indented_admonition = False
-        kept, end_of_block, flags = _classify(line[: hard + 1], code_marker)
-        if flags == "admonition":
-            indented_admonition = True
-        elif flags == "footnote":
-            skip_indented = True
-        elif flags == "import":
-            mdx_import_open = True
+        kept, end_of_block, flags = _classify(line[: hard + 1], code_open)
+        in_code = flags == "code"
+        indented_admonition |= flags == "admonition"
+        skip_indented |= flags == "footnote"
+        mdx_import_open |= flags == "import"
         if kept is not None:
             out.append(kept)
             size += len(kept) + 1
     return Prefix("\n".join(out), more=False)
 
 
-def _classify(line: str, code_marker: Callable[[], str]) -> _Kind:
+def _classify(line: str, code_open: _CodeOpen) -> _Kind:
     """Decide what one line is: (text to keep or None, the end test of a block it opens, flag)."""
     fence = _FENCE.match(line)
     if fence is not None:
         mark = fence.group(1)
-        return "\n" + code_marker() + "\n", _fence_end(mark), ""
+        return "\n" + code_open(_language(line[fence.end() :])) + "\n", _fence_end(mark), "code"
     stripped = line.strip()
     if not stripped:
         return line, None, ""
     if stripped[0] == "{":
-        braced = _classify_braced(line, stripped, code_marker)
+        braced = _classify_braced(line, stripped, code_open)
         if braced is not None:
             return braced
     if stripped.startswith(("import ", "import{")):
@@ -158,20 +175,24 @@ def _classify(line: str, code_marker: Callable[[], str]) -> _Kind:
 
 
 _Kind = tuple[str | None, Callable[[str], bool] | None, str]
+_CodeOpen = Callable[[str], str]  # a code block's language -> the text that stands for the block
 
 
-def _classify_braced(line: str, stripped: str, code_marker: Callable[[], str]) -> _Kind | None:
+def _classify_braced(line: str, stripped: str, code_open: _CodeOpen) -> _Kind | None:
     """Lines starting with `{`: Liquid blocks, Hugo code shortcodes, MDX comments, kramdown."""
     liquid = _LIQUID_BLOCK.fullmatch(line)
     if liquid is not None:
         closing = _CODE_TAGS[liquid.group(1)]
-        shown = None if liquid.group(1) == "comment" else "\n" + code_marker() + "\n"
-        return shown, _liquid_end(closing), ""
-    if _SHORTCODE_CODE.fullmatch(line):
+        if liquid.group(1) == "comment":
+            return None, _liquid_end(closing), ""
+        shown = "\n" + code_open(_language(line[liquid.end(1) :], liquid.group(1))) + "\n"
+        return shown, _liquid_end(closing), "code"
+    shortcode = _SHORTCODE_CODE.fullmatch(line)
+    if shortcode is not None:
         return (
-            "\n" + code_marker() + "\n",
+            "\n" + code_open(_language(line[shortcode.end(1) :], shortcode.group(1))) + "\n",
             lambda text: _SHORTCODE_CODE_END.fullmatch(text) is not None,
-            "",
+            "code",
         )
     if stripped.startswith("{/*"):
         if "*/}" in stripped:
@@ -180,6 +201,18 @@ def _classify_braced(line: str, stripped: str, code_marker: Callable[[], str]) -
     if _KRAMDOWN_LINE.fullmatch(line) or _JSX_EXPRESSION.fullmatch(line):
         return None, None, ""
     return None
+
+
+def _language(info: str, tag: str = "") -> str:
+    """Read a code block's language from a fence's info string or a code tag's arguments."""
+    if tag:
+        named = _NAMED_LANGUAGE.search(info[:300])
+        if named is not None:
+            return named.group(1)
+        if tag != "highlight":
+            return ""  # Hexo's `{% codeblock Title lang:js %}` starts with a title, not a language
+    match = _LANGUAGE.match(info.strip().lstrip("{.").lstrip()[:100])
+    return match.group() if match is not None else ""
 
 
 def clean_inline(text: str) -> str:
