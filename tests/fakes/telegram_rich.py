@@ -209,8 +209,10 @@ class _RichParser(HTMLParser):
         if top.model == PRE and top.children and not blank:
             raise self.fail('Tag "code" must be the whole content of "pre"', at)
         if top.model == FLOW:
-            if blank and not top.run:
-                return  # whitespace between blocks is layout, not text
+            if not top.run:  # whitespace between blocks is layout, not text
+                s = s.lstrip()
+                if not s:
+                    return
             self.start_run(top)
         top.blank = top.blank and blank
         self.visible = self.visible or not blank
@@ -234,6 +236,11 @@ class _RichParser(HTMLParser):
         top.run = False
 
     def newline(self) -> None:
+        """End the plain text's line before a block (its counted trailing spaces leave the text only)."""
+        while self.pieces and not self.pieces[-1].strip(" \t\r\f\v"):
+            self.pieces.pop()
+        if self.pieces:
+            self.pieces[-1] = self.pieces[-1].rstrip(" \t\r\f\v")
         if self.pieces and not self.pieces[-1].endswith("\n"):
             self.pieces.append("\n")
 
