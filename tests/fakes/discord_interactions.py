@@ -26,6 +26,7 @@ GUILD = 800_000_000_000_000_001
 DEADLINE = 3.0  # Discord forgets an interaction not answered within three seconds
 # What a bot that may post in a channel has: View Channel, Send Messages, Embed Links, Send in Threads.
 CAN_POST = 1024 | 2048 | 16384 | 274_877_906_944
+CAN_THREAD = CAN_POST | 34_359_738_368  # ... and Create Public Threads
 
 
 @dataclass

@@ -14,6 +14,7 @@ FORUMS = frozenset({FORUM, MEDIA})
 TAKES_MESSAGES = frozenset({TEXT, DM, NEWS, *THREADS})
 # Message flags a bot may set: SUPPRESS_EMBEDS, EPHEMERAL (interactions only), SUPPRESS_NOTIFICATIONS.
 SETTABLE_FLAGS = 4 | 64 | 4096
+HAS_THREAD, EPHEMERAL = 32, 64  # flags Discord sets on a message: a thread was started from it; ephemeral
 EPOCH = "2026-11-22T12:00:00+00:00"
 _COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
 _URL = re.compile(r"^(https?|attachment)://\S+$")
@@ -67,6 +68,17 @@ class FakeMessage:
     def embeds(self) -> list[JSON]:
         """The embeds users see."""
         return list(self.body.get("embeds") or [])
+
+    @property
+    def menu(self) -> JSON | None:
+        """The first select menu, if the message has one."""
+        rows = self.body.get("components") or []
+        return next((c for row in rows for c in row.get("components", []) if c.get("type") == 3), None)
+
+    @property
+    def content(self) -> str:
+        """The message's text."""
+        return str(self.body.get("content") or "")
 
     @property
     def custom_ids(self) -> list[str]:
@@ -178,36 +190,71 @@ def check_embeds(embeds: Any) -> None:
 
 
 def check_components(rows: Any) -> None:
-    """Enforce action rows of ≤5 buttons, custom_id 1-100 characters and unique, labels ≤80."""
+    """Enforce ≤5 action rows of ≤5 buttons or one select menu; custom_ids 1-100 characters, unique."""
     if not isinstance(rows, list) or len(rows) > 5:
         raise form_error("components", "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
     seen: set[str] = set()
     for i, row in enumerate(rows):
-        buttons = row.get("components") if isinstance(row, dict) and row.get("type") == 1 else None
-        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 5:
+        items = row.get("components") if isinstance(row, dict) and row.get("type") == 1 else None
+        if not isinstance(items, list) or not 1 <= len(items) <= 5:
             raise form_error(
                 f"components.{i}.components", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length."
             )
-        for j, button in enumerate(buttons):
+        if any(isinstance(item, dict) and item.get("type") == 3 for item in items) and len(items) != 1:
+            # A select menu fills its action row alone.
+            raise form_error(f"components.{i}.components", "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "Too wide")
+        for j, item in enumerate(items):
             path = f"components.{i}.components.{j}"
-            if button.get("type") != 2 or button.get("style") not in range(1, 7):
-                raise form_error(path, "COMPONENT_INVALID", "Invalid component")
-            _text(f"{path}.label", button.get("label"), 80)
-            if button["style"] == 5:
-                _url(f"{path}.url", button.get("url"))
-                continue
-            custom_id = button.get("custom_id")
-            if not isinstance(custom_id, str) or not 1 <= len(custom_id) <= 100:
+            if isinstance(item, dict) and item.get("type") == 3:
+                _check_select(path, item)
+            elif _check_button(path, item):
+                continue  # a link button has no custom_id
+            _custom_id(path, item.get("custom_id"), seen)
+
+
+def _check_button(path: str, button: Any) -> bool:
+    """A button of a known style with a label of at most 80 characters; True for a link button."""
+    if not isinstance(button, dict) or button.get("type") != 2 or button.get("style") not in range(1, 7):
+        raise form_error(path, "COMPONENT_INVALID", "Invalid component")
+    _text(f"{path}.label", button.get("label"), 80)
+    if button["style"] == 5:
+        _url(f"{path}.url", button.get("url"))
+        return True
+    return False
+
+
+def _custom_id(path: str, custom_id: Any, seen: set[str]) -> None:
+    if not isinstance(custom_id, str) or not 1 <= len(custom_id) <= 100:
+        raise form_error(f"{path}.custom_id", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+    if custom_id in seen:
+        raise form_error(
+            f"{path}.custom_id", "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated"
+        )
+    seen.add(custom_id)
+
+
+def _check_select(path: str, select: JSON) -> None:
+    """A string select: 1-25 options with labels and values of 1-100 characters, values unique."""
+    options = select.get("options")
+    if not isinstance(options, list) or not 1 <= len(options) <= 25:
+        raise form_error(f"{path}.options", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 25 in length.")
+    _text(f"{path}.placeholder", select.get("placeholder"), 150)
+    values: set[str] = set()
+    for k, option in enumerate(options):
+        where = f"{path}.options.{k}"
+        for name in ("label", "value"):
+            value = option.get(name) if isinstance(option, dict) else None
+            if not isinstance(value, str) or not 1 <= len(value) <= 100:
                 raise form_error(
-                    f"{path}.custom_id", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
+                    f"{where}.{name}", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
                 )
-            if custom_id in seen:
-                raise form_error(
-                    f"{path}.custom_id",
-                    "COMPONENT_CUSTOM_ID_DUPLICATED",
-                    "Component custom id cannot be duplicated",
-                )
-            seen.add(custom_id)
+        _text(f"{where}.description", option.get("description"), 100)
+        if option["value"] in values:
+            raise form_error(f"{where}.value", "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED", "Duplicated value")
+        values.add(option["value"])
+    low, high = select.get("min_values", 1), select.get("max_values", 1)
+    if not (isinstance(low, int) and isinstance(high, int) and 0 <= low <= high <= len(options)):
+        raise form_error(f"{path}.max_values", "BASE_TYPE_MAX", "Must be at most the number of options.")
 
 
 def check_mentions(value: Any) -> None:

@@ -33,6 +33,7 @@ from tests.fakes.discord_payloads import (
     message_object,
     user_object,
 )
+from tests.fakes.discord_threads import ThreadRoutes
 
 Handler = Callable[[web.Request, Any], Awaitable[Any]]
 _UNKNOWN_CHANNEL = (404, 10003, "Unknown Channel")
@@ -49,7 +50,7 @@ class RecordedRequest:
     status: int
 
 
-class FakeDiscord(InteractionRoutes):
+class FakeDiscord(InteractionRoutes, ThreadRoutes):
     """Fake Discord REST API: validates bodies, enforces rate limits on an injected clock, fails on cue."""
 
     def __init__(
@@ -102,6 +103,7 @@ class FakeDiscord(InteractionRoutes):
             ("PATCH", "/channels/{channel}/messages/{message}", self._edit, True),
             ("DELETE", "/channels/{channel}/messages/{message}", self._delete, True),
             ("POST", "/channels/{channel}/threads", self._forum_post, True),
+            ("POST", "/channels/{channel}/messages/{message}/threads", self._message_thread, True),
             ("PUT", "/applications/{app}/commands", self._sync, True),
             ("PUT", "/applications/{app}/guilds/{guild}/commands", self._sync, True),
             ("POST", "/interactions/{interaction}/{token}/callback", self._callback, False),
@@ -188,7 +190,7 @@ class FakeDiscord(InteractionRoutes):
         return self.messages.get(channel_id, [])
 
     def threads_of(self, forum_id: int) -> list[FakeChannel]:
-        """The posts (threads) of a forum channel, oldest first."""
+        """The posts (threads) of a forum channel, or the threads of a text channel, oldest first."""
         return [c for c in self.channels.values() if c.parent_id == forum_id]
 
     # --- plumbing ---------------------------------------------------------------------------------------

@@ -1,11 +1,14 @@
-"""Plain-text rendering for the console platform: the home page, in a terminal."""
+"""Plain-text rendering for the console platform: the home page, in a terminal.
+
+Every listed post shows the `/post <slug>` that opens it, so it can be typed right away.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, tzinfo
 
 from bot.content.i18n import t
-from bot.content.models import CategoryList, LatestPage, SearchResults, Transmission, View
+from bot.content.models import CategoryList, FullPost, LatestPage, SearchResults, Transmission, View
 from bot.content.render.common import clean, format_date, one_line, open_command, page_window
 
 RULE = "─" * 48
@@ -27,13 +30,15 @@ def render_transmission(item: Transmission, zone: tzinfo = UTC) -> str:
     return "\n".join(lines)
 
 
-def _item(index: int, item: Transmission, zone: tzinfo) -> str:
+def _item(index: int, item: Transmission, zone: tzinfo, snippet: str = "") -> str:
     lines = [
         f"{index}. {one_line(item.title)}",
         f"   {one_line(item.category)} · {format_date(item.published_at, zone)}",
-        f"   {clean(item.excerpt)}",
+        f"   {clean(snippet or item.excerpt)}",
     ]
-    lines.append(f"   {one_line(item.url)}" if item.url else f"   {open_command(item.slug)}")
+    if item.url:
+        lines.append(f"   {one_line(item.url)}")
+    lines.append(f"   {open_command(item.slug)}")
     return "\n".join(lines)
 
 
@@ -56,6 +61,30 @@ def render_page(page: LatestPage, zone: tzinfo = UTC) -> str:
     return "\n".join([*head, "\n\n".join(body), *foot])
 
 
+def render_search(view: SearchResults, zone: tzinfo = UTC) -> str:
+    """Render one page of search results, each hit with its snippet, numbered across pages."""
+    if not view.items:
+        return t("search_none", view.lang, query=one_line(view.query))
+    head = t("search_results", view.lang, query=one_line(view.query), total=view.total)
+    first = (view.page - 1) * max(view.per_page, len(view.items)) + 1
+    snippets = view.snippets + ("",) * len(view.items)
+    body = [_item(first + i, item, zone, snippets[i]) for i, item in enumerate(view.items)]
+    if view.pages > 1:
+        tail = [t("page_of", view.lang, page=view.page, pages=view.pages, total=view.total)]
+    elif view.total > len(view.items):
+        tail = [t("search_more", view.lang, shown=len(view.items))]
+    else:
+        tail = []
+    return "\n\n".join([head, *body, *tail])
+
+
+def render_full(post: FullPost, zone: tzinfo = UTC) -> str:
+    """Render a whole post for the terminal (`/post <slug> full`)."""
+    from bot.content.full import render_plain  # the full-post renderer is heavier than a card's
+
+    return render_plain(post, zone)
+
+
 def render_view(view: View, zone: tzinfo = UTC) -> str:
     """Render any command reply as plain text."""
     if isinstance(view, Transmission):
@@ -70,10 +99,5 @@ def render_view(view: View, zone: tzinfo = UTC) -> str:
         ]
         return "\n".join([t("categories", view.lang), *rows])
     if isinstance(view, SearchResults):
-        if not view.items:
-            return t("search_none", view.lang, query=one_line(view.query))
-        head = t("search_results", view.lang, query=one_line(view.query), total=view.total)
-        body = [_item(i + 1, item, zone) for i, item in enumerate(view.items)]
-        tail = [t("search_more", view.lang, shown=len(view.items))] if view.total > len(view.items) else []
-        return "\n\n".join([head, *body, *tail])
+        return render_search(view, zone)
     return "\n".join([clean(view.text), *(clean(line) for line in view.lines)])

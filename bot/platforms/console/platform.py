@@ -14,8 +14,8 @@ from typing import TextIO
 
 from bot.broadcast.sender import Target
 from bot.content.i18n import t
-from bot.content.models import Lang, Notice, Transmission, View
-from bot.content.render.text import render_view
+from bot.content.models import FullPost, Lang, Notice, Transmission, View
+from bot.content.render.text import render_full, render_view
 from bot.services.subscriptions import Chat
 
 CONSOLE_CHAT_ID = "stdout"
@@ -47,25 +47,27 @@ class ConsolePlatform:
         self._zone = zone
         self._ids = count(1)
 
-    def show(self, view: View) -> None:
-        """Print a view followed by a blank line."""
-        self._out.write(printable(render_view(view, self._zone) + "\n\n", self._out))
+    def show(self, view: View | FullPost) -> None:
+        """Print a view (or a whole post) followed by a blank line."""
+        text = render_full(view, self._zone) if isinstance(view, FullPost) else render_view(view, self._zone)
+        self._out.write(printable(text + "\n\n", self._out))
         self._out.flush()
 
-    async def send(self, target: Target, view: View) -> list[str]:
+    async def send(self, target: Target, view: View | FullPost) -> list[str]:
         """Print the view; the id is a running number."""
         self.show(view)
         return [str(next(self._ids))]
 
-    async def edit(self, target: Target, message_ids: list[str], view: View) -> None:
+    async def edit(self, target: Target, message_ids: list[str], view: View | FullPost) -> None:
         """Print the new version (a terminal cannot change what it printed), marked as edited."""
-        self.show(replace(view, edited=True) if isinstance(view, Transmission) else view)
+        self.show(replace(view, edited=True) if isinstance(view, Transmission | FullPost) else view)
 
     async def delete(self, target: Target, message_ids: list[str]) -> None:
         """Nothing to delete on a terminal."""
 
 
-Answer = Callable[[str, Chat], Awaitable[View | None]]
+# The shared commands' answer: `/post <slug> full` answers with the whole post.
+Answer = Callable[[str, Chat], Awaitable[View | FullPost | None]]
 
 
 class ConsoleInput:

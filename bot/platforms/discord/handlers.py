@@ -17,15 +17,14 @@ from bot.content.i18n import t
 from bot.content.models import Lang, Notice, View
 from bot.content.render.common import clamp, one_line
 from bot.content.render.discord import render_view
+from bot.platforms.discord.reading import DiscordReading, language_of
 from bot.platforms.discord.views import NO_MENTIONS, message_kwargs
+from bot.services.articles import Articles
 from bot.services.lookups import PostLookups
 from bot.services.reading import Chat, Commands
 
 log = logging.getLogger(__name__)
 
-# Discord forgets an interaction not answered within 3 s; work still running after this is deferred
-# ("thinking…") and its answer follows up, so a slow database never loses a reply.
-DEFER_AFTER = 2.0
 MAX_CHOICES = 25  # Discord's cap on autocomplete suggestions
 CHOICE_TEXT = 100  # and on each suggestion's name and value
 TargetChannel = app_commands.AppCommandChannel | app_commands.AppCommandThread
@@ -70,14 +69,6 @@ def phrase(key: str, lang: Lang, **values: object) -> str:
     return _PHRASES[key][lang].format(**values)
 
 
-def language_of(locale: discord.Locale | str | None, default: Lang) -> Lang:
-    """Reply in Chinese or English by the user's Discord locale, else the default."""
-    code = str(locale or "")
-    if code.startswith("zh"):
-        return "zh"
-    return "en" if code.startswith("en") else default
-
-
 @functools.cache
 def _zones() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
@@ -92,9 +83,7 @@ def _choices(pairs: list[tuple[str, str]]) -> list[app_commands.Choice[str]]:
 
 
 class DiscordHandlers:
-    """The callbacks behind the slash commands and the page buttons."""
-
-    defer_after = DEFER_AFTER
+    """The callbacks behind the slash commands and the page buttons; `reading` answers the rest."""
 
     def __init__(
         self,
@@ -103,12 +92,25 @@ class DiscordHandlers:
         zone: tzinfo,
         default_lang: Lang,
         wake: Callable[[], None],
+        articles: Articles,
     ) -> None:
         self._commands = commands
         self._lookups = lookups
         self._zone = zone
         self._default = default_lang
         self._wake = wake
+        self.reading = DiscordReading(commands, articles, zone, default_lang)
+
+    # Discord forgets an interaction not answered within 3 s; work still running after this is
+    # deferred ("thinking…") and its answer follows up, so a slow database never loses a reply.
+    @property
+    def defer_after(self) -> float:
+        """Seconds of work before the answer is deferred (the reading side uses the same)."""
+        return self.reading.defer_after
+
+    @defer_after.setter
+    def defer_after(self, seconds: float) -> None:
+        self.reading.defer_after = seconds
 
     def lang(self, interaction: discord.Interaction[Any]) -> Lang:
         """Return the language to answer this interaction in."""
@@ -117,6 +119,14 @@ class DiscordHandlers:
     async def read(self, interaction: discord.Interaction[Any], line: str) -> None:
         """Answer a read-only command line like `/latest 2` for everyone to see (errors privately)."""
         await self._answer(interaction, self._commands.run(line, self.lang(interaction)), ephemeral=False)
+
+    async def post(self, interaction: discord.Interaction[Any], slug: str, full: bool | None) -> None:
+        """Answer /post: the card, or with `full` (or a typed `<slug> full`) the whole post too."""
+        words = slug.split()
+        if full or (len(words) == 2 and words[1].casefold() == "full"):
+            await self.reading.post_full(interaction, words[0] if words else slug)
+        else:
+            await self.read(interaction, f"/post {slug}")
 
     async def subscribe(
         self,
@@ -194,25 +204,12 @@ class DiscordHandlers:
 
     async def turn_page(self, interaction: discord.Interaction[Any], page: int) -> None:
         """Edit the LATEST UPDATES message in place to show `page`."""
-        lang = self.lang(interaction)
+        stale = t("stale_button", self.lang(interaction))
         if page < 1:  # "latest:0" is no page we ever sent
-            return await self._refuse(interaction, t("stale_button", lang))
-        work = asyncio.ensure_future(self._commands.latest_page(page, lang))
-        done, _ = await asyncio.wait({work}, timeout=self.defer_after)
-        try:
-            if not done:
-                await interaction.response.defer()  # "deferred update": the message stays as it is
-            view = await work
-            if isinstance(view, Notice):  # the page no longer exists: tell only the presser
-                text = t("stale_button", lang) if view.is_error else view.text
-                return await self._refuse(interaction, text)
-            kwargs = message_kwargs(render_view(view, self._zone), editing=True)
-            if done:
-                await interaction.response.edit_message(**kwargs)
-            else:
-                await interaction.edit_original_response(**kwargs)
-        except discord.HTTPException as exc:
-            log.warning("page turn failed: %s", exc)
+            return await self._refuse(interaction, stale)
+        await self.reading.replace_with(
+            interaction, self._commands.latest_page(page, self.lang(interaction)), stale
+        )
 
     async def _answer(
         self, interaction: discord.Interaction[Any], work: Awaitable[View | None], ephemeral: bool
@@ -226,6 +223,7 @@ class DiscordHandlers:
             lang = self.lang(interaction)
             view = await task or Notice(t("unknown_command", lang, command="?"), lang, is_error=True)
             private = ephemeral or (isinstance(view, Notice) and view.is_error)
+            self.reading.remember_search(view)  # its page buttons may carry only the query's key
             kwargs = message_kwargs(render_view(view, self._zone))
             if done:
                 await interaction.response.send_message(**kwargs, ephemeral=private)

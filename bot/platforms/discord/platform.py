@@ -17,7 +17,7 @@ from bot.platforms.discord.handlers import DiscordHandlers
 from bot.platforms.discord.invite import invite_url
 from bot.platforms.discord.sender import MAX_RATELIMIT_WAIT, DiscordSender
 from bot.platforms.discord.slash import ChineseDescriptions, build_tree, definitions
-from bot.platforms.discord.views import PageButton, PageTurner
+from bot.platforms.discord.views import DYNAMIC_ITEMS, PageTurner, Reader
 from bot.platforms.spec import StartupError
 from bot.services.bundle import Services
 from bot.services.command_sync import definitions_hash
@@ -30,7 +30,7 @@ PLATFORM = "discord"
 class TransmissionClient(discord.AutoShardedClient):
     """Sharded as soon as Discord asks, without code changes; needs no privileged intents."""
 
-    def __init__(self, page_turner: PageTurner) -> None:
+    def __init__(self, page_turner: PageTurner, reader: Reader) -> None:
         # Interactions need no intents; `guilds` (not privileged) keeps discord.py's channel state sane,
         # and nothing else is asked for: no member, message or presence traffic to carry.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # it never joins voice
@@ -40,10 +40,11 @@ class TransmissionClient(discord.AutoShardedClient):
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
         )
         self.page_turner = page_turner
+        self.reader = reader
 
     async def setup_hook(self) -> None:
-        """Listen for every page button ever sent, so they keep working after a restart."""
-        self.add_dynamic_items(PageButton)
+        """Listen for every button and menu ever sent, so they keep working after a restart."""
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
 
 
 class DiscordPlatform:
@@ -72,8 +73,10 @@ class DiscordPlatform:
         self._connection: asyncio.Task[None] | None = None
         self._opened = False
         self.guild = discord.Object(guild_id) if guild_id else None
-        self.handlers = DiscordHandlers(commands, services.lookups, zone, default_lang, wake)
-        self.client = TransmissionClient(self.handlers)
+        self.handlers = DiscordHandlers(
+            commands, services.lookups, zone, default_lang, wake, services.articles
+        )
+        self.client = TransmissionClient(self.handlers, self.handlers.reading)
         self.tree = build_tree(self.client, self.handlers, self.guild)
         self.sender = DiscordSender(self.client, zone)
 

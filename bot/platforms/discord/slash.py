@@ -71,9 +71,14 @@ def _reading_commands(h: DiscordHandlers) -> list[app_commands.Command[Any, ...,
         await h.read(interaction, f"/latest {page or ''}".strip())
 
     @app_commands.command(name="post", description=_describe("post"))
-    @app_commands.describe(slug=locale_str("The post (type to search titles)", zh="文章（输入以搜索标题）"))
-    async def post(interaction: discord.Interaction[Any], slug: app_commands.Range[str, 1, 200]) -> None:
-        await h.read(interaction, f"/post {slug}")
+    @app_commands.describe(
+        slug=locale_str("The post (type to search titles)", zh="文章（输入以搜索标题）"),
+        full=locale_str("Read the whole post (in a thread here)", zh="阅读全文（在本频道的子区里）"),
+    )
+    async def post(
+        interaction: discord.Interaction[Any], slug: app_commands.Range[str, 1, 200], full: bool | None = None
+    ) -> None:
+        await h.post(interaction, slug, full)
 
     post.autocomplete("slug")(h.post_choices)
 
