@@ -24,7 +24,8 @@ from tests.fakes.telegram_html import (
     check_caption,
     check_message_text,
 )
-from tests.fakes.telegram_rich import CheckedRich, RichMessageError, check_input_rich_message
+from tests.fakes.telegram_rich import RichMessageError
+from tests.fakes.telegram_rich_input import CheckedRich, check_input_rich_message
 
 JSON = dict[str, Any]
 ChatId = int | str
