@@ -102,6 +102,8 @@ def test_latest_json_contract(env, bot):
     assert first["date"] == "2026-10-31T16:00:00+00:00"
     assert first["excerpt"] == "正文 x²。"
     assert first["url"] == "https://blog.example.org/posts/a"
+    text = bot(env, "latest")  # the plain form shows what to type to open each post
+    assert text.returncode == 0 and "\n   /post b\n" in text.stdout and "\n   /post a\n" in text.stdout
     missing = bot(env, "latest", "--page", "9")
     # The command line's words, not the chat's ("例如 /latest 2").
     assert missing.returncode == 1 and missing.stderr == "error: no page 9: there is 1 page\n"

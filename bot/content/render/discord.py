@@ -205,8 +205,9 @@ def open_menu(page: LatestPage, key: str, zone: tzinfo = UTC) -> Menu | None:
     ]
     if not options:
         return None
-    # Discord refuses two options with one value: a post listed twice opens once.
-    unique = tuple({value: (label, value, about) for label, value, about in options}.values())
+    # Discord refuses two options with one value: a post listed twice opens once, at its first place.
+    first_place = {value: index for index, (_, value, _) in reversed(list(enumerate(options)))}
+    unique = tuple(option for index, option in enumerate(options) if first_place[option[1]] == index)
     placeholder = _PHRASES["open_placeholder"][page.lang]
     return Menu(clamp(f"{CUSTOM_ID_OPEN}:{key}", MAX_CUSTOM_ID), placeholder, unique[:MAX_OPTIONS])
 

@@ -116,6 +116,9 @@ class DiscordReading:
         threadable = message is not None and thread_allowed(interaction, message)
 
         async def prepare() -> Plan | Notice:
+            if message is not None and (message.flags.has_thread or message.id in self._opening):
+                # A thread started from a message has the message's id; reading it needs no rights.
+                return Plan([], message.id)
             found = await self._articles.full(post_id, lang)
             if isinstance(found, Notice):
                 return found
@@ -134,10 +137,8 @@ class DiscordReading:
                 await self._into_thread(interaction.client, plan.thread_id, plan.parts, message)
 
     async def _thread_plan(self, client: discord.Client, message: discord.Message, post: FullPost) -> Plan:
-        """Open the thread on `message` (or find it open already); privately when that fails."""
+        """Open the thread on `message` (or find it opened meanwhile); privately when that fails."""
         parts = self.parts(post)
-        if message.flags.has_thread or message.id in self._opening:
-            return Plan(parts, message.id)  # a thread started from a message has the message's id
         opened = await self.open_thread(client, message.channel.id, message.id, post.title)
         if opened is None:
             return Plan(parts)

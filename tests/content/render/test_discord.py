@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from bot.content.models import CategoryCount, CategoryList, LatestPage, Notice, SearchResults
+from bot.content.models import CategoryCount, CategoryList, LatestPage, Notice, SearchResults, Transmission
 from bot.content.render import discord
 from tests.content.render.samples import IMAGE, URL, item, page
+from tests.fakes.discord_payloads import check_message
 
 ZWSP = "\u200b"
 
@@ -189,3 +190,87 @@ def test_an_edited_transmission_says_so_in_its_footer() -> None:
     assert embed["footer"]["text"].endswith(" · 已更新")
     [plain] = discord.render_transmission(item()).embeds
     assert "已更新" not in plain["footer"]["text"]
+
+
+# --- reading in chat: the Read button, the open menu, search pages ------------------------------------
+
+
+def listed(count: int, first_id: int = 1, **changes: Any) -> tuple[Transmission, ...]:
+    return tuple(item(slug=f"p{i}", title=f"Post {i}", post_id=first_id + i, **changes) for i in range(count))
+
+
+def test_a_stored_post_has_a_read_button_that_carries_its_id() -> None:
+    body = check_message(discord.render_transmission(item(post_id=42)).to_api(), strict_mentions=True)
+
+    assert body["components"] == [
+        {"type": 1, "components": [{"type": 2, "style": 2, "label": "📖 阅读全文", "custom_id": "read:42"}]}
+    ]
+    english = discord.render_transmission(item(post_id=42, lang="en")).to_api()
+    assert english["components"][0]["components"][0]["label"] == "📖 Read"
+
+
+def test_a_list_gets_a_menu_that_opens_its_posts_numbered_as_listed() -> None:
+    view = LatestPage(listed(5, first_id=11), 2, 3, 15, "en")
+    body = check_message(discord.render_page(view).to_api(), strict_mentions=True)
+
+    menu_row, page_row = body["components"]
+    (menu,) = menu_row["components"]
+    assert (menu["type"], menu["custom_id"], menu["min_values"], menu["max_values"]) == (
+        3,
+        "open:latest:2",
+        1,
+        1,
+    )
+    assert menu["placeholder"] == "📄 Open a post from this list…"
+    assert [(o["label"], o["value"]) for o in menu["options"]] == [
+        ("6. Post 0", "11"), ("7. Post 1", "12"), ("8. Post 2", "13"), ("9. Post 3", "14"),
+        ("10. Post 4", "15"),
+    ]  # fmt: skip
+    assert menu["options"][0]["description"] == "随笔 · 2026-11-20"
+    assert page_row["components"][0]["custom_id"] == "latest:1:prev"
+
+
+def test_the_menu_clamps_labels_skips_unstored_posts_and_opens_a_repeated_post_once() -> None:
+    long = item(title="长" * 300, category="类" * 300, post_id=7)
+    view = LatestPage((long, item(post_id=0), long), 1, 1, 3, per_page=5)
+    menu = discord.render_page(view).menu
+    assert menu is not None
+    assert [(len(label), value) for label, value, _ in menu.options] == [(100, "7")]
+    assert len(menu.options[0][2]) == 100 and menu.options[0][0].startswith("1. 长")
+    assert discord.render_page(LatestPage((item(),), 1, 1, 1)).menu is None  # nothing stored, no menu
+
+
+def test_a_digest_keeps_its_menu_but_has_no_page_buttons() -> None:
+    body = discord.render_page(LatestPage(listed(3), 1, 4, 20, heading="今日", more=17)).to_api()
+
+    (row,) = body["components"]
+    assert row["components"][0]["type"] == 3
+
+
+def test_search_pages_carry_the_query_and_show_snippets() -> None:
+    view = SearchResults("扩散 模型", listed(2), 12, "en", page=2, pages=3, per_page=5,
+                         snippets=("…the *diffusion* step…", ""))  # fmt: skip
+    message = discord.render_view(view)
+    body = check_message(message.to_api(), strict_mentions=True)
+
+    assert [label for label, _, _ in message.buttons] == ["◀", "1", "2", "3", "▶"]
+    assert [cid for _, cid, _ in message.buttons] == [
+        "search:1p:扩散 模型", "search:1:扩散 模型", "search:2:扩散 模型", "search:3:扩散 模型",
+        "search:3n:扩散 模型",
+    ]  # fmt: skip
+    assert body["components"][0]["components"][0]["custom_id"] == "open:search:2"
+    (embed,) = body["embeds"]
+    assert "**6. [Post 0]" in embed["description"] and "**7. [Post 1]" in embed["description"]
+    assert r"…the \*diffusion\* step…" in embed["description"]
+    assert "第一段。" in embed["description"]  # no snippet: the excerpt, as before
+    assert embed["footer"] == {"text": "Page 2/3 · 12 posts"}
+
+
+@pytest.mark.parametrize("query", ["q" * 92, "扩" * 200, "a:b " * 40])
+def test_a_long_query_travels_as_a_short_key(query: str) -> None:
+    view = SearchResults(query, listed(1), 9, page=1, pages=2)
+    ids = [cid for _, cid, _ in discord.render_view(view).buttons]
+
+    key = discord.search_key(query)
+    assert ids == ["search:1:#" + key, "search:2:#" + key, "search:2n:#" + key]
+    assert discord.search_custom_id("q" * 90, 2, "n") == "search:2n:" + "q" * 90  # exactly 100 fits

@@ -42,10 +42,17 @@ def test_page_two_marks_the_current_page_and_continues_numbering() -> None:
     assert lines[-3:] == [RULE, "Page 2/3 · 12 posts", "◀ 1 [2] 3 ▶   /latest N"]
 
 
-def test_page_items_show_category_date_excerpt_and_url() -> None:
+def test_page_items_show_category_date_excerpt_url_and_the_command_that_opens_them() -> None:
     out = text.render_page(LatestPage((item(),), 1, 1, 1))
 
-    assert "1. 你好，世界\n   随笔 · 2026-11-20\n   第一段。\n   " + URL in out
+    assert "1. 你好，世界\n   随笔 · 2026-11-20\n   第一段。\n   " + URL + "\n   /post hello\n" in out
+
+
+def test_every_listed_post_shows_its_slug_with_or_without_a_link() -> None:
+    items = (item(slug="flow-matching"), item(slug="no-link", url=""))
+    out = text.render_page(LatestPage(items, 1, 1, 2))
+
+    assert "\n   /post flow-matching\n" in out and "\n   /post no-link\n" in out
 
 
 def test_single_page_has_no_page_links() -> None:
@@ -98,3 +105,17 @@ def test_render_view_dispatches_transmissions_and_pages() -> None:
 
     assert text.render_view(item()) == text.render_transmission(item())
     assert text.render_view(page) == text.render_page(page)
+
+
+def test_search_pages_number_across_pages_show_snippets_and_say_which_page() -> None:
+    view = SearchResults(
+        "扩散", (item(title="A"), item(title="B", slug="b")), 12, "en", page=2, pages=3, per_page=5,
+        snippets=("…前向扩散过程…", ""),
+    )  # fmt: skip
+    out = text.render_view(view)
+
+    assert out.startswith("Search “扩散”: 12 results\n\n6. A\n")
+    assert "6. A\n   随笔 · 2026-11-20\n   …前向扩散过程…\n" in out
+    assert "7. B\n   随笔 · 2026-11-20\n   第一段。\n" in out  # no snippet: the excerpt
+    assert "   /post b\n" in out
+    assert out.endswith("\n\nPage 2/3 · 12 posts")

@@ -135,3 +135,21 @@ async def test_raw_terminal_bytes_cut_mid_character_and_several_lines_at_once(ap
         typed.detach(pipe)  # type: ignore[arg-type]
         os.close(pipe.read_fd)
         os.close(pipe.write_fd)
+
+
+async def test_lists_show_slugs_and_a_whole_post_is_printed_in_full(app, write_post):
+    from bot.content import full
+
+    body = "## 一节\n\n前向过程 $q(x_t)$。\n\n```python\nprint(1)\n```\n\n" + "很长的正文。" * 400
+    write_post("long.md", "扩散模型", slug="long", body=body)
+    write_post("p.md", "Short", slug="short", date="2026-11-01")
+    await app.scan()
+    out = io.StringIO()
+    typed = ConsoleInput(ConsolePlatform(out, app.settings.zone), app.commands.run, "en")
+    await typed.handle("/latest")
+    assert "\n   /post long\n" in out.getvalue() and "\n   /post short\n" in out.getvalue()
+    await typed.handle("post long full")
+    post = await app.services.articles.full_by_slug("long", "en")
+    whole = full.render_plain(post, app.settings.zone)
+    assert "扩散模型" in whole and len(whole) > 2400  # the whole text, not a 350-character excerpt
+    assert whole in out.getvalue()

@@ -21,12 +21,12 @@ async def test_latest_pages_with_buttons_that_edit_in_place(discord_app):
     _app, platform, server = discord_app
     page = await command(platform, server, "latest")
     assert (page.answered_type, ephemeral(page)) == (4, False)
-    assert page.original.custom_ids == ["latest:1", "latest:2", "latest:2:next"]
+    assert page.original.custom_ids == ["open:latest:1", "latest:1", "latest:2", "latest:2:next"]
     assert "1. [Diffusion notes]" in shown(page) and "LATEST UPDATES" in shown(page)
     turned = await press(platform, server, page.original, "latest:2:next")
     assert turned.answered_type == 7  # the message itself changes: no new message in the channel
     assert page.original.edited and "6. [文章 2]" in shown(page) and "8. [文章 0]" in shown(page)
-    assert page.original.custom_ids == ["latest:1:prev", "latest:1", "latest:2"]
+    assert page.original.custom_ids == ["open:latest:2", "latest:1:prev", "latest:1", "latest:2"]
     second = await command(platform, server, "latest", option("page", 2, kind=4))
     assert second.original.embeds == page.original.embeds
 
