@@ -116,9 +116,8 @@ class FakeTelegram:
         rich_messages: bool = True,
     ) -> None:
         self.token, self.enforce_limits, self.strict_html = token, enforce_limits, strict_html
-        self.rich_messages = rich_messages  # False: an older Bot API server that predates rich messages
         self.per_chat_per_s, self.per_group_per_min = per_chat_per_s, per_group_per_min
-        self.global_per_s = global_per_s
+        self.global_per_s, self.rich_messages = global_per_s, rich_messages  # False: a pre-10.1 server
         prefix = token.partition(":")[0]
         self.bot_id = int(prefix) if prefix.isdigit() else 1
         self.messages: dict[int, list[SentMessage]] = {}
