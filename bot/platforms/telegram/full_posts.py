@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta, tzinfo
 from typing import Any, Literal
 
 from telegram import Bot, LinkPreviewOptions, Message
 from telegram.error import BadRequest, EndPointNotFound, RetryAfter
+from telegram.warnings import PTBUserWarning
 
 from bot.content.models import FullPost
 
 log = logging.getLogger(__name__)
+# editMessageText with `rich_message` is not in PTB 22's typed edit_message_text, so it goes through
+# do_api_request, which warns on every call that a typed method of that name exists.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(editMessageText|edit_message_text)'", category=PTBUserWarning)
 RichMode = Literal["auto", "on", "off"]
 # Refused rich payloads (our rendering, or a server's narrower rules) before auto mode gives up.
 REFUSALS_BEFORE_OFF = 3
