@@ -174,6 +174,19 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "队列 {queue}，已发送 {sent}，失败 {failed}，重试中 {retrying}",
         "en": "queue {queue}, sent {sent}, failed {failed}, retrying {retrying}",
     },
+    # A whole post read in chat (bot/content/full): the link to the original, an image without alt
+    # text, the part number, and the note under a post too long to send whole.
+    "full_original": {"zh": "原文", "en": "Original"},
+    "full_image": {"zh": "图片", "en": "image"},
+    "full_part": {"zh": "({part}/{parts})", "en": "({part}/{parts})"},
+    "full_truncated": {
+        "zh": "全文太长，聊天里只发送了前面的部分，其余请看原文。",
+        "en": "The post is too long for chat: only its beginning was sent. Read the rest in the original.",
+    },
+    "full_truncated_here": {
+        "zh": "全文太长，聊天里只发送了前面的部分。",
+        "en": "The post is too long for chat: only its beginning was sent.",
+    },
 }
 
 
