@@ -8,6 +8,7 @@ tag opener. Real posts never come near these costs; each guard here only changes
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Protocol
 
 from bot.content.full.markers import MARKER
@@ -20,7 +21,10 @@ class Source(Protocol):
         """Return a marker standing for `text`."""
 
 
-TAME_COST = 4_000_000  # inline syntax characters × characters of their paragraph
+# Inline syntax characters × characters of their paragraph: Markdown's time grows with it, about
+# 4 ns a unit, so a paragraph may cost ~40 ms and a post ~100 ms before syntax is hidden.
+TAME_COST = 10_000_000
+TAME_TOTAL = 25_000_000
 _SYNTAX_CHARS = "*_~&\\<"
 # Where Markdown starts a new text node: a blank line, a list item, a heading, a quote, a table row.
 _UNIT_START = re.compile(r"\n(?=[ \t]*(?:\n|[-*+>#|]|\d{1,9}[.)]|[^\n]*\|))")
@@ -67,23 +71,29 @@ def defuse_openers(text: str, source: Source) -> str:
 def tame(text: str, source: Source) -> str:
     """Hide the inline syntax of paragraphs where Markdown would spend seconds on it.
 
-    A paragraph of 50,000 `*_` costs Python-Markdown minutes; there, the text between markers
-    becomes literal: no emphasis, but no minutes spent finding none.
+    A paragraph of 50,000 `*_` costs Python-Markdown minutes. The costliest paragraphs, until
+    none costs over TAME_COST and all together no more than TAME_TOTAL, become literal text
+    between their markers: no emphasis, but no minutes spent finding none.
     """
-    if sum(text.count(char) for char in _SYNTAX_CHARS) * len(text) < TAME_COST:
+    if _cost(text) <= TAME_COST:
         return text  # no paragraph can cost that much: most posts, decided at once
-    out: list[str] = []
-    start = 0
-    for match in _UNIT_START.finditer(text):
-        out.append(_tame_unit(text[start : match.start()], source))
-        start = match.start()
-    out.append(_tame_unit(text[start:], source))
-    return "".join(out)
+    starts = [0, *(m.start() for m in _UNIT_START.finditer(text)), len(text)]
+    units = [text[a:b] for a, b in pairwise(starts)]
+    costs = [_cost(unit) for unit in units]
+    total = sum(costs)
+    for index in sorted(range(len(units)), key=costs.__getitem__, reverse=True):
+        if costs[index] <= TAME_COST and total <= TAME_TOTAL:
+            break
+        units[index] = _tame_unit(units[index], source)
+        total -= costs[index]
+    return "".join(units)
+
+
+def _cost(unit: str) -> int:
+    return sum(unit.count(char) for char in _SYNTAX_CHARS) * len(unit)
 
 
 def _tame_unit(unit: str, source: Source) -> str:
-    if sum(unit.count(char) for char in _SYNTAX_CHARS) * len(unit) < TAME_COST:
-        return unit
     lead = len(unit) - len(unit.lstrip())  # a list marker or heading stays Markdown
     out = [unit[:lead]]
     position = lead

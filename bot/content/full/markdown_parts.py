@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, tzinfo
+from itertools import groupby
 
 from bot.content.full.document import Document, parse_document
 from bot.content.full.facts import Facts, facts
@@ -55,8 +56,11 @@ class _Discord(Dialect):
     def inline(self, runs: Runs) -> list[Leaf]:
         leaves: list[Leaf] = []
         styled = False
-        for run in runs:
-            for markup, formatted in self.run(run):
+        for href, group in groupby(runs, key=lambda run: run.href):
+            pieces = [piece for run in group for piece in self.run(run)]
+            if href is not None:  # one link for the whole run of text that links there
+                pieces = [(f"[{''.join(text for text, _ in pieces)}](<{_url(href)}>)", True)]
+            for markup, formatted in pieces:
                 if formatted and styled:
                     markup = _ZWSP + markup
                 styled = formatted
@@ -66,15 +70,14 @@ class _Discord(Dialect):
         return leaves
 
     def run(self, run: Run) -> list[tuple[str, bool]]:
-        """Markup pieces for a run, each with whether it is wrapped in formatting."""
+        """Markup pieces for a run (its link aside), each with whether it is wrapped in formatting."""
         if run.kind == "break":
             return [("\n", False)]
         if run.kind == "math" and (readable := math_text(run.text)) is not None:
-            run = Run("text", readable, run.style, run.href)
+            run = Run("text", readable, run.style)
         if run.kind in ("math", "code"):
-            return [(_wrap(_code_span(run.text), run.style, run.href), True)]
-        formatted = bool(run.style) or run.href is not None
-        return [(_wrap(escape_markdown(p), run.style, run.href), formatted) for p in pieces(run.text)]
+            return [(_wrap(_code_span(run.text), run.style), True)]
+        return [(_wrap(escape_markdown(p), run.style), bool(run.style)) for p in pieces(run.text)]
 
     def code(self, code: str, language: str) -> Node:
         language = language if _LANGUAGE.fullmatch(language) else ""
@@ -103,11 +106,11 @@ class _Discord(Dialect):
         return chunk(self.leaf(head, ""), rows, self.leaf(_FENCE, ""))
 
 
-def _wrap(inner: str, style: int, href: str | None) -> str:
+def _wrap(inner: str, style: int) -> str:
     for flag, mark in reversed(_STYLES):
         if style & flag:
             inner = f"{mark}{inner}{mark}"
-    return f"[{inner}](<{_url(href)}>)" if href else inner
+    return inner
 
 
 def _quoted(node: Node) -> Node:

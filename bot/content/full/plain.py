@@ -30,6 +30,8 @@ class _Plain(Dialect):
             text = "\n" if run.kind == "break" else run.text
             if run.kind == "math":
                 text = math_text(run.text) or run.text
+            elif run.kind == "code":
+                text = f"`{text}`"  # code reads as code in a terminal too
             leaves.append(self.leaf(text, text))
             following = runs[index + 1].href if index + 1 < len(runs) else None
             if run.href and following != run.href and run.href != text:
@@ -37,7 +39,7 @@ class _Plain(Dialect):
         return leaves
 
     def code(self, code: str, language: str) -> Node:
-        lines = [_CODE_INDENT + line for line in code.split("\n")]
+        lines = [_CODE_INDENT + line if line.strip() else "" for line in code.split("\n")]
         return chunk(self.leaf("", ""), self.code_lines("\n".join(lines), escape=False), self.leaf("", ""))
 
     def heading(self, runs: Runs, level: int) -> Node:

@@ -10,6 +10,7 @@ from bot.content.full.model import Run, Runs
 
 _SOFT_BREAK = re.compile(r"[ \t]*\n\s*")
 _SPACE = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"(?<=[^\s\d]) (?=[。，、；：？！）」』”’]|[.,;:!?](?:\s|$))")
 _PIECE = 400  # text runs longer than this are cut into pieces a message can always hold
 _CUT_AFTER = re.compile(r"[\s。！？；，、.!?;,)\]」』”）]")
 
@@ -30,7 +31,10 @@ def _soft_break(match: re.Match[str]) -> str:
 def _tidy(text: str) -> str:
     if "\n" in text:
         text = _SOFT_BREAK.sub(_soft_break, text)
-    return _SPACE.sub(" ", text) if not text.isprintable() or "  " in text else text
+    if not text.isprintable() or "  " in text:
+        text = _SPACE.sub(" ", text)
+    # Removed syntax (a footnote mark, a tag) leaves a space where none was: `结束 。`, `phrase .`
+    return _SPACE_BEFORE_PUNCTUATION.sub("", text) if " " in text else text
 
 
 def normalize(runs: Sequence[Run]) -> Runs:

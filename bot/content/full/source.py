@@ -9,6 +9,7 @@ this runs on files nobody vetted.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -26,10 +27,27 @@ _ENVIRONMENT = re.compile(r"\\begin\{([a-z]+)\*?\}")
 # Environments whose rows only mean something inside an alignment once their own name is gone.
 _WRAPPERS = {"align": "aligned", "eqnarray": "aligned", "flalign": "aligned", "split": "aligned",
              "alignat": "alignedat", "gather": "gathered", "multline": "gathered"}  # fmt: skip
-_IMAGE = re.compile(r"!\[([^\[\]\n]{0,300})\]\(([^()\n]{0,1000})\)")
-_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\(([^()\n]{0,1000})\)")
+# A link's target may hold one level of parentheses (Wikipedia's `Foo_(bar)`); every choice below
+# starts on a different character, so the patterns never backtrack far.
+_TARGET = r"((?:[^()\n]|\([^()\n]{0,300}\)){0,1000})"
+_IMAGE = re.compile(r"!\[([^\[\]\n]{0,300})\]\(" + _TARGET + r"\)")
+_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\(" + _TARGET + r"\)")
 _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\[\]\n]{1,300}\]:[ \t]+\S[^\n]*$", re.MULTILINE)
 _BACKTICKS = re.compile(r"`+")
+_HTML_IMAGE = re.compile(r"<img\s[^<>\n]{0,2000}>", re.IGNORECASE)
+_HTML_ATTRIBUTE = re.compile(r"\b([A-Za-z-]{1,20})\s*=\s*([\"'])([^\"'<>\n]{0,1000})\2")
+_HTML_LINK = re.compile(
+    r"<a\s[^<>\n]{0,500}?\bhref\s*=\s*[\"']([^\"'<>\n]{1,1000})[\"'][^<>\n]{0,500}>([^<\n]{0,300})</a\s*>",
+    re.IGNORECASE,
+)
+_HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_HTML_FORMAT = re.compile(
+    r"</?(?:b|strong|i|em|u|s|del|ins|mark|small|big|sub|sup|span|font|abbr|kbd|var|samp|cite|q)\b[^<>\n]{0,500}>",
+    re.IGNORECASE,
+)
+_FENCE_LINE = re.compile(r"((?:[ \t]*>)*[ \t]*)(`{3,}|~{3,})([^\n]*)")
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
+_LANGUAGE = re.compile(r"[A-Za-z0-9_+#.-]{1,40}")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 PARAGRAPH_BREAK = "\ue004"  # between the paragraphs a "paragraph" atom holds
 # Anything Markdown would act on: inline syntax, entities, raw HTML, escapes, a hard line break, or a
@@ -37,7 +55,7 @@ PARAGRAPH_BREAK = "\ue004"  # between the paragraphs a "paragraph" atom holds
 _SYNTAX = re.compile(r"[*_`<>&\\|~]|\]:|  $|^(?:[ \t]|[-+=#]|\d{1,9}[.)])", re.MULTILINE)
 MAX_CODE_SPAN = 2000
 
-AtomKind = Literal["code", "math", "display", "text", "image", "block", "paragraph"]
+AtomKind = Literal["code", "math", "display", "text", "image", "block", "paragraph", "break"]
 
 
 @dataclass(slots=True)
@@ -84,10 +102,10 @@ def prepare(body: str, site_url: str, base_url: str) -> tuple[str, Source]:
     source = Source(site_url, base_url)
     body = _HUGE_ENTITY.sub("", MARKER_CHARS.sub("", body).replace(PARAGRAPH_BREAK, ""))
     take_definitions(body, source.macros)  # a macro may be used before the formula defining it
-    text = clean_body(body, source.code_open, source.code_line)
+    text = clean_body(_lift_list_fences(body, source), source.code_open, source.code_line)
     text = _protect_formulas(_protect_code_spans(text, source), source)
     # Formulas first: `{{a}}` in LaTeX is not a Liquid tag.
-    text = _REFERENCE_DEFINITION.sub("", clean_inline(defuse_openers(text, source)))
+    text = _REFERENCE_DEFINITION.sub("", clean_inline(_inline_html(defuse_openers(text, source), source)))
     if "[" in text:
         # Markdown's own link patterns are off (tree.py): a leftover bracket is just a bracket.
         text = _LINK.sub(lambda m: _link(m, source), _IMAGE.sub(lambda m: _image(m, source), text))
@@ -114,6 +132,77 @@ def shortcut_paragraphs(text: str, source: Source) -> str:
             plain = []
         out.append(chunk)
     return "\n\n".join(out[:-1])
+
+
+def _lift_list_fences(body: str, source: Source) -> str:
+    """Swap fenced code inside list items and quotes for markers placed where the code was.
+
+    The cleaner takes fences at the left margin; one indented under a list item, or behind a
+    quote's `>`, would otherwise be read as a code span. Top-level fences are copied as they are.
+    """
+    if "`" * 3 not in body and "~" * 3 not in body:
+        return body
+    lines = body.split("\n")
+    out: list[str] = []
+    in_list = False
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        fence = _FENCE_LINE.match(line)
+        if fence is not None and (fence.group(1).strip() or (in_list and fence.group(1))):
+            index = _lift(lines, index, fence, source, out)
+            continue
+        if fence is not None:  # a fence at the margin: the cleaner's, copied whole
+            index_after = _fence_close(lines, index + 1, fence.group(2), "")[1]
+            out += lines[index:index_after]
+            index = index_after
+            continue
+        if _LIST_ITEM.match(line):
+            in_list = True
+        elif line.strip() and not line[:1].isspace():
+            in_list = False
+        out.append(line)
+        index += 1
+    return "\n".join(out)
+
+
+def _lift(lines: list[str], index: int, fence: re.Match[str], source: Source, out: list[str]) -> int:
+    """Move one nested fenced block into a code marker; return the index after its closing fence."""
+    lead = fence.group(1)
+    quote = lead.rstrip(" \t") if lead.strip() else ""
+    closing, after = _fence_close(lines, index + 1, fence.group(2), quote)
+    marker = source.code_open(_fence_language(fence.group(3)))
+    width = len(lead)
+    for code in lines[index + 1 : closing]:
+        code = code[len(quote) :] if quote else code
+        code = code[width - len(quote) :] if code[: width - len(quote)].isspace() else code.lstrip()
+        source.code_line(code)
+    out += [quote, (quote + " " if quote else "    ") + marker, quote]
+    return after
+
+
+def _fence_close(lines: list[str], start: int, mark: str, quote: str) -> tuple[int, int]:
+    """Find where a fence opened with `mark` ends: (its closing line, the line to read on from).
+
+    Without a closing fence the block runs to the end, or, inside a quote (`quote` is its `>`
+    prefix), to where the quote ends.
+    """
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if quote:
+            if not line.startswith(quote):
+                return index, index
+            line = line[len(quote) :]
+        stripped = line.strip()
+        if stripped.startswith(mark[0] * len(mark)) and not stripped.strip(mark[0]):
+            return index, index + 1
+    return len(lines), len(lines)
+
+
+def _fence_language(info: str) -> str:
+    """Read the language from a fence's info string (`python`, `{.rust}`, `c++ title=x`)."""
+    match = _LANGUAGE.match(info.strip().lstrip("{.").lstrip())
+    return match.group() if match is not None else ""
 
 
 def _protect_code_spans(text: str, source: Source) -> str:
@@ -187,6 +276,26 @@ def formula_source(latex: str, raw: str, macros: dict[str, Macro]) -> str:
     return latex
 
 
+def _inline_html(text: str, source: Source) -> str:
+    """Read the raw HTML a post writes inline: images and links kept, formatting tags dropped.
+
+    The cleaner would leave a space for each tag, which splits Chinese words apart.
+    """
+    if "<" not in text:
+        return text
+    text = _HTML_IMAGE.sub(lambda m: _html_image(m.group(), source), text)
+    text = _HTML_LINK.sub(lambda m: _linked(m.group(2), m.group(1), source), text)
+    text = _HTML_BREAK.sub(lambda _: source.marker(Atom("break", "", "<br>")), text)
+    return _HTML_FORMAT.sub("", text)
+
+
+def _html_image(tag: str, source: Source) -> str:
+    values = {name.lower(): value for name, _, value in _HTML_ATTRIBUTE.findall(tag)}
+    url = _destination(values.get("src", ""), source) or ""
+    alt = html.unescape(values.get("alt", "")).strip()
+    return source.marker(Atom("image", alt, tag, url=url)) if url or alt else ""
+
+
 def _destination(target: str, source: Source) -> str | None:
     """Resolve a link or image target (`url`, `<url>`, `url "title"`) to a URL a chat accepts."""
     target = target.strip()
@@ -194,7 +303,10 @@ def _destination(target: str, source: Source) -> str | None:
         target = target[1 : target.find(">")] if ">" in target else target[1:]
     else:
         target = target.split(None, 1)[0] if target else ""
-    return safe_url(resolve(target, source.site_url, source.base_url))
+    # resolve() would encode a fragment's `#`: the page is resolved, the fragment put back.
+    page, hash_, fragment = target.partition("#")
+    resolved = resolve(page, source.site_url, source.base_url) if page else source.base_url
+    return safe_url(resolved.split("#", 1)[0] + hash_ + fragment if resolved else "")
 
 
 def _image(match: re.Match[str], source: Source) -> str:
@@ -203,10 +315,13 @@ def _image(match: re.Match[str], source: Source) -> str:
 
 
 def _link(match: re.Match[str], source: Source) -> str:
-    text = match.group(1)
+    return _linked(match.group(1), match.group(2), source)
+
+
+def _linked(text: str, target: str, source: Source) -> str:
     if not text.strip():
         return ""
-    source.links.append(_destination(match.group(2), source))
+    source.links.append(_destination(target, source))
     return f"{LINK_OPEN}{len(source.links) - 1}{CLOSE}{text}{LINK_END}"
 
 

@@ -225,6 +225,8 @@ class _Reader:
             return [Run("math", atom.text, style, self.href)]
         if atom.kind == "text":
             return [Run("text", atom.text, style, self.href)]
+        if atom.kind == "break":
+            return [Run("break")]
         if atom.kind == "display":
             return [MathBlock(atom.text)]
         if atom.kind == "block":
