@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, tzinfo
 
+from bot.content.full import render_plain
 from bot.content.i18n import t
 from bot.content.models import CategoryList, FullPost, LatestPage, SearchResults, Transmission, View
 from bot.content.render.common import clean, format_date, one_line, open_command, page_window
@@ -80,8 +81,6 @@ def render_search(view: SearchResults, zone: tzinfo = UTC) -> str:
 
 def render_full(post: FullPost, zone: tzinfo = UTC) -> str:
     """Render a whole post for the terminal (`/post <slug> full`)."""
-    from bot.content.full import render_plain  # the full-post renderer is heavier than a card's
-
     return render_plain(post, zone)
 
 

@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeVar
 
 import discord
 
+from bot.content.full import render_discord
 from bot.content.i18n import t
 from bot.content.models import FullPost, Lang, Notice, SearchResults, Transmission, View
 from bot.content.render.common import clamp, one_line
@@ -104,8 +105,6 @@ class DiscordReading:
 
     def parts(self, post: FullPost) -> list[str]:
         """Render a whole post as Discord messages (≤ 2000 characters each)."""
-        from bot.content.full import render_discord  # written alongside; imported where used
-
         return render_discord(post, self._zone)
 
     # --- the Read button ----------------------------------------------------------------------------------
