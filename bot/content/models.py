@@ -26,6 +26,8 @@ class Post:
     source_path: str  # relative to the posts folder, with forward slashes
     content_hash: str
     updated_at: datetime | None = None  # the author's `lastmod`/`updated`, when given
+    body: str = ""  # the Markdown after the front matter, the title heading dropped
+    search_text: str = ""  # the body as plain text, what /search reads (bot.content.search_text)
 
     def __reduce__(self) -> tuple[type[Post], tuple[object, ...]]:
         # Parser processes send 10,000 of these on a cold index: a plain tuple unpickles

@@ -18,11 +18,13 @@ from bot.content.language import detect_language
 from bot.content.links import LinkFacts, expand_permalink, join_site, resolve
 from bot.content.models import Lang, Post
 from bot.content.safe_text import one_line
+from bot.content.search_text import search_text
 from bot.content.titles import first_heading, heading_span, readable_title
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 # Bump when parsing changes what a stored post holds: the next start re-derives every post.
-PARSER_VERSION = 2
+# 3: the body and its search text are stored, dates are whole seconds.
+PARSER_VERSION = 3
 _SLUG_BAD = re.compile(r"[\s/\\?#]")
 DEFAULT_CATEGORY: dict[Lang, str] = {"zh": "未分类", "en": "Uncategorized"}
 
@@ -151,6 +153,8 @@ def _parse(raw: bytes, path: str, defaults: PostDefaults, modified: datetime | N
         updated_at=fields.date_field(meta, fields.UPDATED_KEYS, defaults.timezone)
         if _has_update(meta)
         else None,
+        body=body,
+        search_text=search_text(body),
     )
 
 
@@ -165,7 +169,9 @@ def _published_at(
         published_at = modified
     if published_at is None:
         raise PostError("no date: add 'date:' to the front matter, or start the file name with YYYY-MM-DD-")
-    return published_at
+    # Whole seconds: search orders posts by (second, id) in SQLite's index and by the date in
+    # PostgreSQL; a file's sub-second mtime would let the two disagree about ties.
+    return published_at.replace(microsecond=0)
 
 
 def _forced(path: str, defaults: PostDefaults) -> bool | None:

@@ -34,11 +34,19 @@ from bot.index.storage import (
     write_files,
 )
 from bot.index.walk import FoundFile, iter_posts
+from bot.store import posts
 from bot.store.models import FileSeen, MetaValue, PostRow
 
 Progress = Callable[[int, int], None]
 FIRST_SCAN_KEY = "first_scan_at"
 DERIVED_WITH_KEY = "derived_with"
+# The search index follows the posts: a scan that leaves at most this many posts out of it
+# indexes them before it returns; a bigger backlog (a first index, a re-derivation) is indexed in
+# the background once scans have been quiet for SEARCH_DELAY seconds, so a burst of scans at
+# start-up is not slowed by it. Search reads the posts not yet indexed directly meanwhile.
+SEARCH_NOW = 200
+SEARCH_DELAY = 5.0
+SEARCH_BATCH = 200
 log = logging.getLogger(__name__)
 
 
@@ -97,6 +105,8 @@ class Indexer:
         self._errors: dict[str, str] = {}
         self._derived_with: str | None = None
         self._walk_refused: dict[str, str] = {}  # refused before reading (names, symlinks)
+        self._search_task: asyncio.Task[None] | None = None
+        self._search_started = False
 
     @property
     def defaults(self) -> PostDefaults:
@@ -104,7 +114,9 @@ class Indexer:
         return self._defaults
 
     def close(self) -> None:
-        """Stop the parser processes."""
+        """Stop the parser processes and any background indexing for search."""
+        if self._search_task is not None:
+            self._search_task.cancel()
         self._parser.close()
 
     async def scan(self, progress: Progress | None = None, *, rederive: bool = False) -> ScanReport:
@@ -115,11 +127,55 @@ class Indexer:
         """
         async with self._lock:
             try:
-                return await self._scan(progress, rederive)
+                report = await self._scan(progress, rederive)
             except BaseException:
                 self._stats = None  # re-read the table next time rather than trust a half update
                 self._errors = {}
                 raise
+            await self._follow_with_search()
+            return report
+
+    async def index_search(self) -> int:
+        """Bring the search index up to date now; return how many posts that took."""
+        total = 0
+        while True:
+            async with self._lock:
+                done = await self._search_batch()
+            if not done:
+                return total
+            total += done
+
+    async def _search_batch(self) -> int:
+        async with self._sessions() as session:
+            done = await posts.catch_up_search(session, SEARCH_BATCH)
+            await session.commit()
+        return done
+
+    async def _follow_with_search(self) -> None:
+        """After a scan: index a small search backlog now, a big one later in the background."""
+        async with self._sessions() as session:
+            backlog = await posts.search_backlog(session)
+        if not backlog:
+            return
+        if backlog <= SEARCH_NOW:
+            while await self._search_batch():
+                pass
+            return
+        if self._search_task is not None and not self._search_task.done():
+            if self._search_started:
+                return  # already indexing: it will reach the new posts too
+            self._search_task.cancel()
+        self._search_started = False
+        self._search_task = asyncio.get_running_loop().create_task(self._search_later())
+
+    async def _search_later(self) -> None:
+        await asyncio.sleep(SEARCH_DELAY)
+        self._search_started = True
+        try:
+            done = await self.index_search()
+            log.info("search index caught up: %d posts", done)
+        except Exception:
+            log.exception("indexing posts for search failed; search reads them directly meanwhile")
 
     async def _scan(self, progress: Progress | None, rederive: bool) -> ScanReport:
         report = ScanReport()
@@ -142,6 +198,8 @@ class Indexer:
             changed += [f for f in walked.duplicates if f.path not in known]
         async with self._sessions() as session:
             first_scan = not self._first_scan_done and await session.get(MetaValue, FIRST_SCAN_KEY) is None
+            if rederive:
+                await posts.reset_search(session)  # rebuilt from the re-derived posts afterwards
             if changed or vanished:
                 seen = await load_files(session, [f.path for f in changed] + vanished)
                 reads = await self._read_all(changed, seen, progress, defaults, rederive)

@@ -38,13 +38,20 @@ def post_fields(post: Post) -> dict[str, Any]:
         "lang": post.lang,
         "draft": post.draft,
         "content_hash": post.content_hash,
+        "body": post.body,
+        "search_text": post.search_text,
     }
 
 
 def view_hash(post: Post) -> str:
-    """Hash what a transmission shows, so a change in it (not in whitespace) bumps the version."""
+    """Hash what a reader is shown, so a change in it (not in whitespace) bumps the version.
+
+    The body counts: a post read whole in a chat is a sent message that an edit must update.
+    """
     shown = [post.title, post.category, post.published_at.isoformat(), post.excerpt, post.url, post.image]
-    return hashlib.blake2b(json.dumps(shown).encode(), digest_size=16).hexdigest()
+    digest = hashlib.blake2b(json.dumps(shown).encode(), digest_size=16)
+    digest.update(post.body.encode())
+    return digest.hexdigest()
 
 
 @dataclass(slots=True)

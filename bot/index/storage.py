@@ -8,6 +8,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from bot.content.models import Post
 from bot.index.plan import FileRecord, Plan, Stored, post_fields, view_hash
@@ -51,7 +52,7 @@ async def apply_plan(session: AsyncSession, plan: Plan, rows: dict[int, PostRow]
 
 POST_COLUMNS = (
     "slug", "source_path", "title", "category", "tags", "published_at", "excerpt", "url", "image", "lang",
-    "draft", "content_hash",
+    "draft", "content_hash", "body", "search_text",
 )  # fmt: skip
 
 
@@ -87,12 +88,14 @@ async def load_posts(
     slugs = [r.post.slug for r in reads if r.post is not None]
     hashes = [r.post.content_hash for r in reads if r.post is not None]
     posts: dict[int, PostRow] = {}
+    # The planner compares every stored column, the deferred search text too.
+    stored = select(PostRow).options(undefer(PostRow.search_text))
     for column, values in ((PostRow.id, ids), (PostRow.slug, slugs), (PostRow.content_hash, hashes)):
         for chunk in chunks(values):
-            for row in (await session.execute(select(PostRow).where(column.in_(chunk)))).scalars():
+            for row in (await session.execute(stored.where(column.in_(chunk)))).scalars():
                 posts[row.id] = row
     for path_chunk in chunks(vanished):
-        query = select(PostRow).where(or_(PostRow.source_path.in_(path_chunk)))
+        query = stored.where(or_(PostRow.source_path.in_(path_chunk)))
         for row in (await session.execute(query)).scalars():
             posts[row.id] = row
     return posts

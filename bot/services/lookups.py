@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.content.search_query import parse_query
 from bot.store import posts
 
 MAX_WORDS = 8
@@ -19,11 +20,11 @@ class PostLookups:
 
     async def posts(self, typed: str, limit: int) -> list[tuple[str, str]]:
         """Return (title, slug) of the posts matching every word typed so far, else the newest."""
-        words = typed.split()[:MAX_WORDS]
+        query = parse_query(" ".join(typed.split()[:MAX_WORDS]))
         now = self._clock.now()
         async with self._sessions() as session:
-            if words:
-                rows, _ = await posts.search(session, words, now, limit)
+            if query.terms:
+                rows, _ = await posts.search(session, query, now, 0, limit)
             else:
                 rows = await posts.latest(session, now, 0, limit)
         return [(row.title, row.slug) for row in rows]

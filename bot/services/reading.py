@@ -14,14 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.content.i18n import t
 from bot.content.models import CategoryList, Lang, LatestPage, Notice, SearchResults, View
+from bot.content.search_query import parse_query
+from bot.content.snippets import snippet
 from bot.index.indexer import FIRST_SCAN_KEY
 from bot.services.subscriptions import Chat, Subscriptions
 from bot.store import meta, posts
 
 __all__ = ["COMMANDS", "Chat", "CommandSpec", "Commands", "IndexProgress"]
 
-MAX_SEARCH_RESULTS = 5
-MAX_SEARCH_WORDS = 8
+SEARCH_PAGE_SIZE = 5  # results per page, as many as a page of /latest
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,15 +165,33 @@ class Commands:
             found = await posts.categories(session, self._clock.now())
         return CategoryList(tuple(found), lang)
 
-    async def search(self, args: str, lang: Lang) -> View:
-        """Find posts containing every given word."""
-        words = [w for w in args.split() if w][:MAX_SEARCH_WORDS]
-        if not words:
+    async def search(self, args: str, lang: Lang, page: int = 1) -> View:
+        """Find posts matching every term, one page at a time: title hits first, then newest first.
+
+        A query left with nothing to look for (`%`, `"`) finds nothing; it is not an error.
+        """
+        if not args.strip():
             return Notice(t("search_usage", lang), lang, is_error=True)
+        if page < 1:
+            return Notice(t("bad_page", lang), lang, is_error=True)
+        query = parse_query(args)
+        offset = (page - 1) * SEARCH_PAGE_SIZE
         async with self._sessions() as session:
-            rows, total = await posts.search(session, words, self._clock.now(), MAX_SEARCH_RESULTS)
-        items = tuple(posts.to_transmission(row) for row in rows)
-        return SearchResults(" ".join(words), items, total, lang)
+            rows, total = await posts.search(session, query, self._clock.now(), offset, SEARCH_PAGE_SIZE)
+        pages = max(1, -(-total // SEARCH_PAGE_SIZE))
+        if page > pages:
+            return Notice(t("no_such_page", lang, page=page, pages=pages), lang, is_error=True)
+        look_for = query.highlights()
+        return SearchResults(
+            query.text or " ".join(args.split()),
+            tuple(posts.to_transmission(row) for row in rows),
+            total,
+            lang,
+            page=page,
+            pages=pages,
+            per_page=SEARCH_PAGE_SIZE,
+            snippets=tuple(snippet(row.search_text, look_for) for row in rows),
+        )
 
     async def help(self, args: str, lang: Lang) -> View:
         """List the commands."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -10,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.content.i18n import t
 from bot.content.models import Lang, Notice, View
+from bot.content.search_query import SEPARATORS, split_list
 from bot.services.schedules import ScheduleError, parse_digest
 from bot.store import destinations, posts
 from bot.store.destinations import Subscription
@@ -37,7 +37,7 @@ def _error(key: str, lang: Lang, **values: object) -> Notice:
 
 
 # Separators between categories: ASCII and full-width commas, the ideographic comma, semicolons.
-CATEGORY_SEPARATORS = re.compile(r"[,，、;；]")
+CATEGORY_SEPARATORS = SEPARATORS
 
 
 def split_categories(args: str, known: dict[str, str]) -> list[str]:
@@ -48,7 +48,7 @@ def split_categories(args: str, known: dict[str, str]) -> list[str]:
     (and refused by the caller).
     """
     if CATEGORY_SEPARATORS.search(args):
-        return [part.strip() for part in CATEGORY_SEPARATORS.split(args) if part.strip()]
+        return split_list(args)
     words = args.split()
     chosen: list[str] = []
     start = 0

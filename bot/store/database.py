@@ -12,6 +12,8 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.store.posts import register_sqlite_functions
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -61,6 +63,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    register_sqlite_functions(dbapi_connection)  # the search index's triggers call them
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -70,6 +71,27 @@ class Choice(TypeDecorator[E], Generic[E]):
         return None if value is None else self.values(value)
 
 
+# Search structures migration 0004 creates beside the models (SQLite's FTS5 table and its shadow
+# tables, PostgreSQL's GIN and partial indexes): autogenerate and the schema test leave them be.
+SEARCH_OBJECTS = frozenset(
+    {
+        "posts_search",
+        "posts_search_data",
+        "posts_search_idx",
+        "posts_search_config",
+        "posts_search_docsize",
+        "posts_search_content",
+        "ix_posts_search_lexemes",
+        "ix_posts_search_pending",
+    }
+)
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Tell Alembic's comparison which database objects the models describe (not the search ones)."""
+    return name not in SEARCH_OBJECTS
+
+
 # Stable constraint names let Alembic migrations refer to them on every database.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -112,6 +134,16 @@ class PostRow(Base):
     updated_at: Mapped[datetime]
     # When the post was announced (broadcast queued, or deliberately skipped); null = not yet.
     announced_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The Markdown after the front matter (the title heading dropped): what "read in chat" shows.
+    body: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The body as plain text (bot.content.search_text): what /search reads. Loaded only by search
+    # and the indexer, so a page of /latest does not carry five copies of each post.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
+    # PostgreSQL: the post's search lexemes (bot.content.search_query.lexemes) under a GIN index,
+    # null until the search index has caught up with the post. SQLite keeps its FTS5 table instead.
+    search_lexemes: Mapped[str | None] = mapped_column(
+        Text().with_variant(TSVECTOR(), "postgresql"), deferred=True
+    )
 
     __table_args__ = (Index("ix_posts_state_published", "state", "published_at"),)
 

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from bot.store.models import Base
+from bot.store.models import Base, include_name
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -13,6 +13,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=include_name,  # the search index's own tables and indexes are not models
 )
 with context.begin_transaction():
     context.run_migrations()

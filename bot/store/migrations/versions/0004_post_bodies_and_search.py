@@ -1,0 +1,109 @@
+"""posts.body, search_text and search_lexemes; the search index (SQLite FTS5, PostgreSQL GIN)
+
+SQLite: a contentless FTS5 table, posts_search, with one row per searchable post (active, not a
+draft) whose id is at most the meta value 'search_indexed_through'; triggers keep those rows in
+step with posts, through functions the bot registers on each connection (bot.store.posts). Posts
+past the mark are indexed by the indexer in the background (bot.index.indexer), and searched
+directly until then.
+
+PostgreSQL: posts.search_lexemes (a tsvector the bot computes) under a partial GIN index; a trigger
+clears it when a searched column changes, and the indexer fills it again. No extension is needed
+(pg_trgm cannot look up one or two characters, the common Chinese query).
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-03
+"""
+
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSVECTOR
+
+
+revision = '0004'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+WATERMARK = "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'search_indexed_through')"
+INDEXED = "{row}.state = 'active' AND NOT {row}.draft"
+COLUMNS = "title, tags, meta, body"
+
+
+def _values(row: str) -> str:
+    return (
+        f"search_key({row}.published_at, {row}.id), search_stream({row}.title), search_tags({row}.tags), "
+        f"search_meta({row}.category, {row}.slug), search_stream({row}.search_text)"
+    )
+
+
+SQLITE = [
+    "CREATE VIRTUAL TABLE posts_search USING fts5("
+    f"{COLUMNS}, content='', columnsize=0, tokenize='unicode61 remove_diacritics 0')",
+    f"""CREATE TRIGGER posts_search_insert AFTER INSERT ON posts
+    WHEN {INDEXED.format(row='new')} AND new.id <= {WATERMARK}
+    BEGIN
+        INSERT INTO posts_search(rowid, {COLUMNS}) VALUES ({_values('new')});
+    END""",
+    f"""CREATE TRIGGER posts_search_update
+    AFTER UPDATE OF title, tags, category, slug, search_text, state, draft, published_at ON posts
+    WHEN old.id <= {WATERMARK}
+    BEGIN
+        INSERT INTO posts_search(posts_search, rowid, {COLUMNS})
+            SELECT 'delete', {_values('old')} WHERE {INDEXED.format(row='old')};
+        INSERT INTO posts_search(rowid, {COLUMNS}) SELECT {_values('new')} WHERE {INDEXED.format(row='new')};
+    END""",
+    f"""CREATE TRIGGER posts_search_delete AFTER DELETE ON posts
+    WHEN {INDEXED.format(row='old')} AND old.id <= {WATERMARK}
+    BEGIN
+        INSERT INTO posts_search(posts_search, rowid, {COLUMNS}) VALUES ('delete', {_values('old')});
+    END""",
+]
+
+POSTGRESQL = [
+    "CREATE INDEX ix_posts_search_lexemes ON posts USING gin (search_lexemes) "
+    "WHERE state = 'active' AND NOT draft",
+    "CREATE INDEX ix_posts_search_pending ON posts (id) WHERE search_lexemes IS NULL",
+    """CREATE FUNCTION posts_search_stale() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.search_lexemes := NULL;
+        RETURN NEW;
+    END
+    $$""",
+    """CREATE TRIGGER posts_search_stale BEFORE UPDATE OF title, tags, category, slug, search_text ON posts
+    FOR EACH ROW WHEN (
+        OLD.title IS DISTINCT FROM NEW.title OR OLD.tags::text IS DISTINCT FROM NEW.tags::text
+        OR OLD.category IS DISTINCT FROM NEW.category OR OLD.slug IS DISTINCT FROM NEW.slug
+        OR OLD.search_text IS DISTINCT FROM NEW.search_text
+    ) EXECUTE FUNCTION posts_search_stale()""",
+]
+
+
+def upgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('body', sa.Text(), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('search_text', sa.Text(), server_default='', nullable=False))
+        batch_op.add_column(
+            sa.Column('search_lexemes', sa.Text().with_variant(TSVECTOR(), 'postgresql'), nullable=True)
+        )
+    for statement in SQLITE if dialect == 'sqlite' else POSTGRESQL if dialect == 'postgresql' else []:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == 'sqlite':
+        for trigger in ('posts_search_insert', 'posts_search_update', 'posts_search_delete'):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        op.execute("DROP TABLE IF EXISTS posts_search")
+        op.execute("DELETE FROM meta WHERE key = 'search_indexed_through'")
+    elif dialect == 'postgresql':
+        op.execute("DROP TRIGGER IF EXISTS posts_search_stale ON posts")
+        op.execute("DROP FUNCTION IF EXISTS posts_search_stale()")
+        op.execute("DROP INDEX IF EXISTS ix_posts_search_pending")
+        op.execute("DROP INDEX IF EXISTS ix_posts_search_lexemes")
+    with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.drop_column('search_lexemes')
+        batch_op.drop_column('search_text')
+        batch_op.drop_column('body')
