@@ -130,7 +130,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
         engine=engine,
         sessions=sessions,
         indexer=Indexer(sessions, settings.posts_dir, defaults, clock, ParserPool(limits)),
-        commands=Commands(sessions, clock, settings.page_size),
+        commands=Commands(sessions, clock, settings.page_size, settings.site_url),
     )
 
 

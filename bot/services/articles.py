@@ -12,23 +12,6 @@ from bot.store import posts
 from bot.store.models import PostRow
 
 
-def to_full_post(row: PostRow, site_url: str) -> FullPost:
-    """Build the readable whole post of a stored row."""
-    card = posts.to_transmission(row)
-    return FullPost(
-        post_id=row.id,
-        slug=row.slug,
-        title=row.title,
-        category=row.category,
-        published_at=row.published_at,
-        url=row.url,
-        image=row.image,
-        lang=card.lang,
-        body=row.body,
-        site_url=site_url,
-    )
-
-
 class Articles:
     """Find a published post to read whole, or its card; a notice when it is not (or no longer) there."""
 
@@ -47,7 +30,7 @@ class Articles:
         row = await self._row(post_id)
         if row is None:
             return Notice(t("post_gone", lang), lang, is_error=True)
-        return to_full_post(row, self._site_url)
+        return posts.to_full_post(row, self._site_url)
 
     async def card(self, post_id: int, lang: Lang) -> Transmission | Notice:
         """Return the post's transmission card (what /post shows), found by id."""
@@ -62,4 +45,4 @@ class Articles:
             row = await posts.by_slug(session, slug, self._clock.now())
         if row is None:
             return Notice(t("no_such_post", lang, slug=slug[:100]), lang, is_error=True)
-        return to_full_post(row, self._site_url)
+        return posts.to_full_post(row, self._site_url)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.content.i18n import t
-from bot.content.models import CategoryList, Lang, LatestPage, Notice, SearchResults, View
+from bot.content.models import CategoryList, FullPost, Lang, LatestPage, Notice, SearchResults, View
 from bot.content.search_query import parse_query
 from bot.content.snippets import snippet
 from bot.index.indexer import FIRST_SCAN_KEY
@@ -21,6 +21,9 @@ from bot.services.subscriptions import Chat, Subscriptions
 from bot.store import meta, posts
 
 __all__ = ["COMMANDS", "Chat", "CommandSpec", "Commands", "IndexProgress"]
+
+# `/post <slug> full` (or 全文): the whole post instead of its card.
+FULL_WORDS = frozenset({"full", "全文"})
 
 SEARCH_PAGE_SIZE = 5  # results per page, as many as a page of /latest
 
@@ -42,7 +45,12 @@ class CommandSpec:
 # The one command list: every platform registers exactly these, /help and the README show them.
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("latest", "[page]", "最新文章，分页浏览", "Latest updates, page by page"),
-    CommandSpec("post", "<slug>", "查看一篇文章", "Show one post"),
+    CommandSpec(
+        "post",
+        "<slug> [full]",
+        "查看一篇文章；加 full 在聊天里读全文",
+        "Show one post; add full to read it whole",
+    ),
     CommandSpec("categories", "", "所有分类", "List categories"),
     CommandSpec("search", "<words>", "搜索文章", "Search posts"),
     CommandSpec(
@@ -81,13 +89,16 @@ class IndexProgress:
 class Commands:
     """Answer the shared commands from the store."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, page_size: int = 5) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, page_size: int = 5, site_url: str = ""
+    ) -> None:
         self._sessions = sessions
+        self._site_url = site_url
         self._clock = clock
         self._page_size = page_size
         self.subscriptions = Subscriptions(sessions, clock)
         self.index = IndexProgress()
-        self._readers: dict[str, Callable[[str, Lang], Awaitable[View]]] = {
+        self._readers: dict[str, Callable[[str, Lang], Awaitable[View | FullPost]]] = {
             "latest": self.latest,
             "post": self.post,
             "categories": self.categories,
@@ -100,7 +111,7 @@ class Commands:
             "settings": self.subscriptions.settings,
         }
 
-    async def run(self, text: str, who: Chat | Lang) -> View | None:
+    async def run(self, text: str, who: Chat | Lang) -> View | FullPost | None:
         """Answer a command line like `/latest 2`; None when the text is not a command.
 
         `who` is the chat it came from, or just a language for the read-only commands.
@@ -148,16 +159,23 @@ class Commands:
         items = tuple(posts.to_transmission(row) for row in rows)
         return LatestPage(items, page, pages, total, lang, per_page=self._page_size)
 
-    async def post(self, args: str, lang: Lang) -> View:
-        """Show one post as a transmission, found by its slug (or a slug it used to have)."""
-        slug = args.split()[0] if args.split() else ""
+    async def post(self, args: str, lang: Lang) -> View | FullPost:
+        """Show one post as a transmission, found by its slug (or a slug it used to have).
+
+        `/post <slug> full` is the whole post, to read in the chat.
+        """
+        words = args.split()
+        slug = words[0] if words else ""
         if not slug:
             return Notice(t("post_usage", lang), lang, is_error=True)
+        whole = len(words) > 1 and words[1].lower() in FULL_WORDS
+        if len(words) > 1 and not whole:
+            return Notice(t("full_usage", lang), lang, is_error=True)
         async with self._sessions() as session:
             row = await posts.by_slug(session, slug, self._clock.now())
         if row is None:
             return Notice(t("no_such_post", lang, slug=slug[:100]), lang, is_error=True)
-        return posts.to_transmission(row)
+        return posts.to_full_post(row, self._site_url) if whole else posts.to_transmission(row)
 
     async def categories(self, args: str, lang: Lang) -> View:
         """List categories with their post counts."""

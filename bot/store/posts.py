@@ -33,7 +33,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
-from bot.content.models import CategoryCount, Lang, Transmission
+from bot.content.models import CategoryCount, FullPost, Lang, Transmission
 from bot.content.search_query import (
     TITLE_MARK,
     Document,
@@ -74,6 +74,22 @@ def to_transmission(row: PostRow) -> Transmission:
         image=row.image,
         lang=lang,
         post_id=row.id,
+    )
+
+
+def to_full_post(row: PostRow, site_url: str) -> FullPost:
+    """Build the whole post of a stored row, to read in a chat."""
+    return FullPost(
+        post_id=row.id,
+        slug=row.slug,
+        title=row.title,
+        category=row.category,
+        published_at=row.published_at,
+        url=row.url,
+        image=row.image,
+        lang="en" if row.lang == "en" else "zh",
+        body=row.body,
+        site_url=site_url,
     )
 
 

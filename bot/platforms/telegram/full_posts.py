@@ -19,12 +19,15 @@ from telegram import Bot, LinkPreviewOptions, Message
 from telegram.error import BadRequest, EndPointNotFound, RetryAfter
 from telegram.warnings import PTBUserWarning
 
+from bot.content.full import render_classic, render_rich
 from bot.content.models import FullPost
 
 log = logging.getLogger(__name__)
 # editMessageText with `rich_message` is not in PTB 22's typed edit_message_text, so it goes through
 # do_api_request, which warns on every call that a typed method of that name exists.
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(editMessageText|edit_message_text)'", category=PTBUserWarning)
+warnings.filterwarnings(
+    "ignore", message=r"Please use 'Bot\.(editMessageText|edit_message_text)'", category=PTBUserWarning
+)
 RichMode = Literal["auto", "on", "off"]
 # Refused rich payloads (our rendering, or a server's narrower rules) before auto mode gives up.
 REFUSALS_BEFORE_OFF = 3
@@ -89,8 +92,6 @@ class FullPostSender:
         self, chat_id: int | str, post: FullPost, thread_id: int | None = None, silent: bool = False
     ) -> list[str]:
         """Send the post; return the ids of its messages, in order."""
-        from bot.content.full import render_classic, render_rich
-
         common: dict[str, Any] = {"chat_id": chat_id, "disable_notification": silent}
         if thread_id:
             common["message_thread_id"] = thread_id
@@ -110,8 +111,6 @@ class FullPostSender:
 
         Returns the ids of the post's messages after the edit.
         """
-        from bot.content.full import render_classic, render_rich
-
         rich = self.support.active
         parts = render_rich(post, self._zone) if rich else render_classic(post, self._zone)
         kept: list[str] = []

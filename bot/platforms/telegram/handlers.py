@@ -108,7 +108,7 @@ class TelegramHandlers:
         self._pacer = pacer
         self._wait = wait
         self._turns: dict[str, asyncio.Future[None]] = {}  # the last reply queued in each chat
-        self.reading = TelegramReading(commands, articles, rich, zone, self._paced)
+        self.reading = TelegramReading(commands, articles, rich, zone, self._paced, wait)
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer a /command in a private chat, group, topic or channel."""
@@ -210,7 +210,7 @@ class TelegramHandlers:
         name: str,
         args: str,
         lang: Lang,
-    ) -> View | None:
+    ) -> View | FullPost | None:
         """`/subscribe @channel …` from a private chat: the user must administer the channel."""
         handle, _, rest = args.partition(" ")
         try:

@@ -98,7 +98,7 @@ class TelegramPlatform:
             wait,
         )
         self._route(handlers)
-        self.sender = TelegramSender(self.application.bot, zone, self.rich)
+        self.sender = TelegramSender(self.application.bot, zone, self.rich, wait)
 
     def _receiver(self, url: str | None, host: str, port: int, secret: str | None) -> WebhookReceiver | None:
         """Build the webhook receiver when updates come by webhook; make a secret when none is set."""

@@ -6,6 +6,7 @@ that open the bot's private chat on that post, so one reader never floods a grou
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -26,7 +27,7 @@ from bot.content.render.telegram import (
     render_view,
     search_key,
 )
-from bot.platforms.telegram.full_posts import FullPostSender, RichSupport
+from bot.platforms.telegram.full_posts import FullPostSender, RichSupport, Wait
 from bot.platforms.telegram.sender import keyboard
 from bot.services.articles import Articles
 from bot.services.reading import Commands
@@ -45,13 +46,20 @@ class TelegramReading:
     """Answer read/open/search buttons and deep links; send whole posts to private chats."""
 
     def __init__(
-        self, commands: Commands, articles: Articles, support: RichSupport, zone: tzinfo, paced: Paced
+        self,
+        commands: Commands,
+        articles: Articles,
+        support: RichSupport,
+        zone: tzinfo,
+        paced: Paced,
+        wait: Wait = asyncio.sleep,
     ) -> None:
         self._commands = commands
         self._articles = articles
         self._support = support
         self._zone = zone
         self._paced = paced
+        self._wait = wait
         self._searches: OrderedDict[str, str] = OrderedDict()
 
     def remember_search(self, view: View) -> None:
@@ -90,7 +98,7 @@ class TelegramReading:
 
     async def send_full(self, bot: Bot, chat: TgChat, thread_id: int | None, post: FullPost) -> None:
         """Send a whole post to `chat`, paced like every reply; parts a second apart."""
-        sender = FullPostSender(bot, self._support, self._zone)
+        sender = FullPostSender(bot, self._support, self._zone, self._wait)
 
         async def send() -> object:
             return await sender.send(chat.id, post, thread_id=thread_id)
@@ -98,7 +106,7 @@ class TelegramReading:
         await self._paced(chat, send, "whole post")
 
     async def on_post_button(self, query: CallbackQuery, kind: str, post_id: int, lang: Lang) -> None:
-        """A Read or numbered open button in a private chat: send the post or its card."""
+        """Answer a Read or numbered open button in a private chat: send the post or its card."""
         message = query.message
         if message is None:
             await query.answer(t("stale_button", lang))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, timedelta, tzinfo
@@ -23,7 +24,7 @@ from bot.broadcast import sender
 from bot.broadcast.sender import Target
 from bot.content.models import FullPost, View
 from bot.content.render.telegram import ReadLinks, TelegramMessage, is_link_button, render_view
-from bot.platforms.telegram.full_posts import FullPostSender, RichSupport
+from bot.platforms.telegram.full_posts import FullPostSender, RichSupport, Wait
 
 T = TypeVar("T")
 
@@ -99,10 +100,12 @@ class TelegramSender:
 
     name = "telegram"
 
-    def __init__(self, bot: Bot, zone: tzinfo = UTC, rich: RichSupport | None = None) -> None:
+    def __init__(
+        self, bot: Bot, zone: tzinfo = UTC, rich: RichSupport | None = None, wait: Wait = asyncio.sleep
+    ) -> None:
         self.bot = bot
         self._zone = zone
-        self._full = FullPostSender(bot, rich or RichSupport(), zone)
+        self._full = FullPostSender(bot, rich or RichSupport(), zone, wait)
 
     def _links(self, target: Target) -> ReadLinks | None:
         """Read buttons: callbacks in a private chat (a user id is positive), deep links elsewhere."""

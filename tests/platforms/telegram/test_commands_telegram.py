@@ -152,8 +152,10 @@ async def test_start_and_help_in_the_users_language(tg):
 async def test_latest_pages_with_buttons_that_edit_in_place(tg):
     _app, server = tg
     page = await say(server, 5, "/latest")
-    buttons = [b["callback_data"] for row in page.reply_markup["inline_keyboard"] for b in row]
-    assert buttons == ["latest:1", "latest:2", "latest:2"]
+    opens, pager = page.reply_markup["inline_keyboard"]
+    assert [b["text"] for b in opens] == ["📄 1", "📄 2", "📄 3", "📄 4", "📄 5"]  # one tap opens each post
+    assert all(b["callback_data"].startswith("open:") for b in opens)
+    assert [b["callback_data"] for b in pager] == ["latest:1", "latest:2", "latest:2"]
     server.push_update(press(page, "latest:2"))
     async with asyncio.timeout(10):
         while not any(r.method.lower() == "answercallbackquery" for r in server.requests):
