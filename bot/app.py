@@ -73,7 +73,11 @@ class App:
             sender,
             pacer or Pacer(limits or self.limits_for(sender.name)),
             self.clock,
-            engine or EngineSettings(concurrency=self.settings.send_concurrency, lang=self.settings.language),
+            engine or EngineSettings(
+                concurrency=self.settings.send_concurrency,
+                lang=self.settings.language,
+                site_url=self.settings.site_url,
+            ),
         )
         self.dispatchers[sender.name] = dispatcher
         return dispatcher

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from bot.broadcast.pacing import Pacer
 from bot.broadcast.rows import Due
 from bot.broadcast.sender import DestinationGone, DestinationMoved, RetryAfter, RetryLater, SendError, Target
-from bot.content.models import Lang, Transmission, View
+from bot.content.models import FullPost, Lang, Transmission, View
 from bot.store.states import DeliveryKind
 
 CRASH_RETRY = timedelta(seconds=60)  # a bug in a renderer or an adapter: try again in a minute
@@ -138,9 +138,9 @@ def choose(
     return Choice(jobs, looked, waiting, next_time)
 
 
-def shown(view: View, job: Job) -> View:
+def shown(view: View | FullPost, job: Job) -> View | FullPost:
     """Dress `view` as the job's destination sees it: in its language, and marked if it is an edit."""
-    if not isinstance(view, Transmission):
+    if not isinstance(view, Transmission | FullPost):
         return view  # a page is built in the job's page language already
     lang = job.language or view.lang
     edited = view.edited or job.kind is DeliveryKind.EDIT  # readers see that the post changed

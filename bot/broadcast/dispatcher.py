@@ -24,10 +24,10 @@ from bot.broadcast.recorder import Recorder
 from bot.broadcast.rows import Due, Payload
 from bot.broadcast.sender import Sender, SendError
 from bot.clock import Clock
-from bot.content.models import Lang, LatestPage, View
+from bot.content.models import FullPost, Lang, LatestPage, View
 from bot.metrics import record_outcome
 from bot.store.models import DELIVERIES, Delivery, Destination, PostRow
-from bot.store.posts import published, to_transmission
+from bot.store.posts import published, to_full_post, to_transmission
 from bot.store.states import DeliveryKind, DeliveryStatus, PostState
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ DUE_COLUMNS = (
     Destination.silent,
     Destination.kind,
     Destination.language,
+    Destination.full_posts,
 )
 
 
@@ -63,6 +64,7 @@ class EngineSettings:
     backoff_cap: float = 600.0
     idle_poll: float = 5.0
     lang: Lang = "zh"  # the language of pages (digests) for destinations that chose none
+    site_url: str = ""  # resolves a whole post's relative images and links
 
     @property
     def retries(self) -> Retries:
@@ -107,7 +109,7 @@ class Dispatcher:
         self._stale = True
         self._exhausted = False
         self._refilled_at = 0.0
-        self._views: dict[tuple[int, int], View] = {}
+        self._views: dict[tuple[int, int, bool], View | FullPost] = {}
 
     def wake(self) -> None:
         """Look for work now (new deliveries were queued)."""
@@ -268,11 +270,11 @@ class Dispatcher:
         self._claimed.update(job.delivery_id for job in kept)
         return kept
 
-    async def _view(self, job: Job) -> View | None:
+    async def _view(self, job: Job) -> View | FullPost | None:
         """Build what the job shows: its post (None if no longer published), or a page of posts."""
         due = job.due
         if due.kind.shows_post and due.post_id is not None:
-            key = (due.post_id, due.post_version)
+            key = (due.post_id, due.post_version, due.full_posts)
             if key not in self._views:
                 async with self._sessions() as session:
                     post = await session.get(PostRow, due.post_id)
@@ -280,7 +282,9 @@ class Dispatcher:
                     return None
                 if len(self._views) >= VIEW_CACHE:
                     self._views.pop(next(iter(self._views)))
-                self._views[key] = to_transmission(post)
+                self._views[key] = (
+                    to_full_post(post, self._settings.site_url) if due.full_posts else to_transmission(post)
+                )
             return self._views[key]
         if due.kind.shows_page:
             return await self._page(job)

@@ -103,3 +103,4 @@ class Due(NamedTuple):
     silent: bool
     destination_kind: DestinationKind
     language: str | None  # the destination's own language, if it chose one
+    full_posts: bool = False  # the destination wants whole posts, not the transmission card

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.content.models import View
+from bot.content.models import FullPost, View
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +26,11 @@ class Sender(Protocol):
 
     name: str  # the platform's name, as destinations store it
 
-    async def send(self, target: Target, view: View) -> list[str]:
-        """Send `view`; return the ids of the messages it became."""
+    async def send(self, target: Target, view: View | FullPost) -> list[str]:
+        """Send `view` (a whole post may become several messages); return their ids, in order."""
         ...
 
-    async def edit(self, target: Target, message_ids: list[str], view: View) -> None:
+    async def edit(self, target: Target, message_ids: list[str], view: View | FullPost) -> None:
         """Replace sent messages with a new rendering of `view`."""
         ...
 

@@ -105,8 +105,9 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "settings_title": {"zh": "本聊天的订阅", "en": "This chat's subscription"},
     "settings_usage": {
-        "zh": "用法：/settings silent on|off language zh|en（可只写一项）",
-        "en": "Usage: /settings silent on|off language zh|en (either or both)",
+        "zh": "用法：/settings silent on|off language zh|en full on|off（可只写一项；full on 发送全文）",
+        "en": "Usage: /settings silent on|off language zh|en full on|off "
+        "(any of them; full on sends whole posts)",
     },
     "mode_instant": {"zh": "即时推送", "en": "instant"},
     "mode_digest": {"zh": "摘要 {schedule}（{tz}）", "en": "digest {schedule} ({tz})"},
@@ -117,6 +118,7 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
     "setting_categories": {"zh": "分类：{value}", "en": "categories: {value}"},
     "setting_silent": {"zh": "静默（silent）：{value}", "en": "silent: {value}"},
     "setting_language": {"zh": "语言（language）：{value}", "en": "language: {value}"},
+    "setting_full": {"zh": "发送全文（full）：{value}", "en": "whole posts (full): {value}"},
     "edited": {"zh": "已更新", "en": "edited"},
     "indexing": {
         "zh": "正在建立文章索引，已读 {count} 篇，请稍后再试。",

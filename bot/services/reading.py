@@ -62,7 +62,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("unsubscribe", "", "取消订阅本聊天（管理员）", "Unsubscribe this chat (admins)"),
     CommandSpec(
         "settings",
-        "[silent on|off] [language zh|en]",
+        "[silent on|off] [language zh|en] [full on|off]",
         "查看或修改本聊天的订阅设置",
         "Show or change this chat's subscription",
     ),

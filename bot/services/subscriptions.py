@@ -133,7 +133,7 @@ class Subscriptions:
         return Notice(t("unsubscribed", chat.lang), chat.lang)
 
     async def settings(self, args: str, chat: Chat) -> View:
-        """Show the chat's subscription, or change `silent` and `language`."""
+        """Show the chat's subscription, or change `silent`, `language` and `full`."""
         lang = chat.lang
         words = args.lower().split()
         async with self._sessions.begin() as session:
@@ -151,13 +151,15 @@ class Subscriptions:
                 found.silent = changes["silent"] == "on"
             if "language" in changes:
                 found.language = changes["language"]
+            if "full" in changes:
+                found.full_posts = changes["full"] == "on"
             lines = describe(found, lang)
         return Notice(t("settings_saved", lang), lang, lines=lines)
 
 
 def parse_settings(words: list[str]) -> dict[str, str] | None:
-    """Read `silent on|off` and `language zh|en` pairs, in any order; None when anything is off."""
-    allowed = {"silent": ("on", "off"), "language": ("zh", "en")}
+    """Read `silent on|off`, `language zh|en`, `full on|off` pairs in any order; None if anything is off."""
+    allowed = {"silent": ("on", "off"), "language": ("zh", "en"), "full": ("on", "off")}
     if not words or len(words) % 2:
         return None
     changes: dict[str, str] = {}
@@ -186,4 +188,5 @@ def describe(destination: Destination, lang: Lang = "en") -> tuple[str, ...]:
         t("setting_categories", lang, value=categories),
         t("setting_silent", lang, value=on if destination.silent else off),
         t("setting_language", lang, value=language),
+        t("setting_full", lang, value=on if destination.full_posts else off),
     )

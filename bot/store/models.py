@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
@@ -200,6 +201,8 @@ class Destination(Base):
     endpoint_url: Mapped[str | None] = mapped_column(Text)
     endpoint_format: Mapped[str | None] = mapped_column(String(16))
     endpoint_secret: Mapped[str | None] = mapped_column(Text)
+    # `/settings full on`: whole posts as the transmissions themselves (channels that want the article).
+    full_posts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (UniqueConstraint("platform", "chat_id", "thread_id", name="uq_destinations_target"),)
 
@@ -229,6 +232,23 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
+
+
+class Reading(Base):
+    """A whole post a reader opened in a chat; its messages are edited when the post changes."""
+
+    __tablename__ = "readings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    thread_id: Mapped[str] = mapped_column(String(64), default="")
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    post_version: Mapped[int] = mapped_column(Integer)
+    message_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sent_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_readings_post_sent", "post_id", "sent_at"),)
 
 
 class MetaValue(Base):

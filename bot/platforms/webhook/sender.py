@@ -29,7 +29,7 @@ import aiohttp
 
 from bot.broadcast.sender import BadMessage, DestinationGone, RetryAfter, RetryLater, SendError, Target
 from bot.clock import Clock
-from bot.content.models import Transmission, View
+from bot.content.models import FullPost, Transmission, View
 from bot.content.render.common import one_line
 from bot.content.render.webhook import deleted, encode, render
 from bot.logs import redact
@@ -144,14 +144,18 @@ class WebhookSender:
     ) -> None:
         await self.stop()
 
-    async def send(self, target: Target, view: View) -> list[str]:
+    async def send(self, target: Target, view: View | FullPost) -> list[str]:
         """POST the view; a post's message id is its slug, which a later `deleted` event names."""
+        if isinstance(view, FullPost):
+            raise BadMessage("webhooks carry transmissions, not whole posts")
         endpoint = await self._endpoint(target)
         await self._post(endpoint, render(view, endpoint.format, self._zone))
         return [view.slug] if isinstance(view, Transmission) else []
 
-    async def edit(self, target: Target, message_ids: list[str], view: View) -> None:
+    async def edit(self, target: Target, message_ids: list[str], view: View | FullPost) -> None:
         """Send an `edited` event to a json endpoint; a chat already showed the post and stays quiet."""
+        if isinstance(view, FullPost):
+            raise BadMessage("webhooks carry transmissions, not whole posts")
         endpoint = await self._endpoint(target)
         if endpoint.format == "json":
             edited = replace(view, edited=True) if isinstance(view, Transmission) else view
