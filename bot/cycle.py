@@ -33,6 +33,7 @@ class PublishCycle:
         self.last_scan_error: str | None = None
         self._ever_indexed: bool | None = None  # whether a first index happened before; asked once
         self._scheduled_said: dict[str, datetime] = {}  # posts already logged as "scheduled for"
+        self._readings_task: asyncio.Task[int] | None = None
 
     def problems(self) -> list[str]:
         """Return what /healthz should report beyond the database and the scheduler."""
@@ -89,6 +90,7 @@ class PublishCycle:
                 "(`run --backfill N` sends the newest N)"
             )
         await self.announce()
+        self._edit_readings()
         await self._say_scheduled()
         await self.check_digests()
         for dispatcher in self.app.dispatchers.values():
@@ -135,6 +137,13 @@ class PublishCycle:
     async def _digest_job(self) -> None:
         await self.check_digests()
         await self.plan_digests()
+
+    def _edit_readings(self) -> None:
+        """Bring readers' copies of changed posts up to date, beside the cycle (edits wait on chats)."""
+        if self._readings_task is not None and not self._readings_task.done():
+            return
+        senders = {name: dispatcher.sender for name, dispatcher in self.app.dispatchers.items()}
+        self._readings_task = asyncio.create_task(self.app.services.readings.edit_changed(senders))
 
     def wake(self) -> None:
         """Tell every dispatcher that new deliveries are queued."""

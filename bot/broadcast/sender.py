@@ -30,8 +30,8 @@ class Sender(Protocol):
         """Send `view` (a whole post may become several messages); return their ids, in order."""
         ...
 
-    async def edit(self, target: Target, message_ids: list[str], view: View | FullPost) -> None:
-        """Replace sent messages with a new rendering of `view`."""
+    async def edit(self, target: Target, message_ids: list[str], view: View | FullPost) -> list[str] | None:
+        """Replace sent messages with a new rendering of `view`; the new ids if they changed, else None."""
         ...
 
     async def delete(self, target: Target, message_ids: list[str]) -> None:

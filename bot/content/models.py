@@ -66,6 +66,7 @@ class FullPost:
     body: str  # the Markdown after the front matter, the title heading already dropped
     site_url: str = ""  # resolves root-relative images and links ("" = leave them out)
     edited: bool = False
+    version: int = 0  # the stored post's version, so messages showing it can be edited when it changes
 
 
 @dataclass(frozen=True, slots=True)

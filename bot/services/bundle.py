@@ -14,6 +14,7 @@ from bot.services.endpoints import Endpoints
 from bot.services.lookups import PostLookups
 from bot.services.membership import Membership
 from bot.services.operators import OwnerCommands
+from bot.services.readings import Readings
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ class Services:
     command_sync: CommandSync
     endpoints: Endpoints
     articles: Articles
+    readings: Readings
 
     @classmethod
     def build(
@@ -43,4 +45,5 @@ class Services:
             command_sync=CommandSync(sessions),
             endpoints=Endpoints(sessions),
             articles=Articles(sessions, clock, site_url),
+            readings=Readings(sessions, clock, site_url),
         )

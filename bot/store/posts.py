@@ -90,6 +90,7 @@ def to_full_post(row: PostRow, site_url: str) -> FullPost:
         lang="en" if row.lang == "en" else "zh",
         body=row.body,
         site_url=site_url,
+        version=row.version,
     )
 
 

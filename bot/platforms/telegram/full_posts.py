@@ -10,24 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta, tzinfo
 from typing import Any, Literal
 
 from telegram import Bot, LinkPreviewOptions, Message
 from telegram.error import BadRequest, EndPointNotFound, RetryAfter
-from telegram.warnings import PTBUserWarning
 
 from bot.content.full import render_classic, render_rich
 from bot.content.models import FullPost
 
 log = logging.getLogger(__name__)
-# editMessageText with `rich_message` is not in PTB 22's typed edit_message_text, so it goes through
-# do_api_request, which warns on every call that a typed method of that name exists.
-warnings.filterwarnings(
-    "ignore", message=r"Please use 'Bot\.(editMessageText|edit_message_text)'", category=PTBUserWarning
-)
 RichMode = Literal["auto", "on", "off"]
 # Refused rich payloads (our rendering, or a server's narrower rules) before auto mode gives up.
 REFUSALS_BEFORE_OFF = 3
@@ -135,7 +128,9 @@ class FullPostSender:
     async def _edit_one(self, chat_id: int | str, message_id: int, part: str, rich: bool) -> None:
         if rich:
             kwargs = {"chat_id": chat_id, "message_id": message_id, "rich_message": {"html": part}}
-            await self.bot.do_api_request("editMessageText", api_kwargs=kwargs)
+            # Bot API method names are case-insensitive; this spelling is no attribute of PTB's Bot,
+            # so do_api_request does not warn that a typed edit_message_text exists (it lacks rich_message).
+            await self.bot.do_api_request("EditMessageText", api_kwargs=kwargs)
         else:
             preview = LinkPreviewOptions(is_disabled=True)
             await self.bot.edit_message_text(

@@ -31,6 +31,7 @@ from bot.platforms.telegram.reading import TelegramReading, links_for
 from bot.platforms.telegram.sender import keyboard
 from bot.services.articles import Articles
 from bot.services.reading import Chat, Commands
+from bot.services.readings import Readings
 
 log = logging.getLogger(__name__)
 ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
@@ -90,6 +91,7 @@ class TelegramHandlers:
         migrate: Callable[[str, str], Awaitable[None]],
         pacer: Pacer,
         articles: Articles,
+        readings: Readings,
         rich: RichSupport,
         wait: Wait = asyncio.sleep,
     ) -> None:
@@ -108,7 +110,7 @@ class TelegramHandlers:
         self._pacer = pacer
         self._wait = wait
         self._turns: dict[str, asyncio.Future[None]] = {}  # the last reply queued in each chat
-        self.reading = TelegramReading(commands, articles, rich, zone, self._paced, wait)
+        self.reading = TelegramReading(commands, articles, readings, rich, zone, self._paced, wait)
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer a /command in a private chat, group, topic or channel."""

@@ -94,6 +94,7 @@ class TelegramPlatform:
             self._migrated,
             self.pacer,
             services.articles,
+            services.readings,
             self.rich,
             wait,
         )

@@ -31,6 +31,7 @@ from bot.platforms.telegram.full_posts import FullPostSender, RichSupport, Wait
 from bot.platforms.telegram.sender import keyboard
 from bot.services.articles import Articles
 from bot.services.reading import Commands
+from bot.services.readings import Readings
 
 log = logging.getLogger(__name__)
 Paced = Callable[[TgChat, Callable[[], Awaitable[object]], str], Awaitable[None]]
@@ -49,6 +50,7 @@ class TelegramReading:
         self,
         commands: Commands,
         articles: Articles,
+        readings: Readings,
         support: RichSupport,
         zone: tzinfo,
         paced: Paced,
@@ -56,6 +58,7 @@ class TelegramReading:
     ) -> None:
         self._commands = commands
         self._articles = articles
+        self._readings = readings
         self._support = support
         self._zone = zone
         self._paced = paced
@@ -101,7 +104,9 @@ class TelegramReading:
         sender = FullPostSender(bot, self._support, self._zone, self._wait)
 
         async def send() -> object:
-            return await sender.send(chat.id, post, thread_id=thread_id)
+            ids = await sender.send(chat.id, post, thread_id=thread_id)
+            await self._readings.record("telegram", str(chat.id), str(thread_id or ""), post, ids)
+            return ids
 
         await self._paced(chat, send, "whole post")
 

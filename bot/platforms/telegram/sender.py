@@ -141,11 +141,11 @@ class TelegramSender:
             )
         return [str(sent.message_id)]
 
-    async def edit(self, target: Target, message_ids: list[str], view: View | FullPost) -> None:
-        """Edit the sent message in place: its text, or its caption for a photo."""
+    async def edit(self, target: Target, message_ids: list[str], view: View | FullPost) -> list[str] | None:
+        """Edit the sent message in place: its text, or its caption for a photo (a whole post: its parts)."""
         if isinstance(view, FullPost):
-            await call_mapped(partial(self._full.edit, _chat(target), message_ids, view))
-            return
+            parts = await call_mapped(partial(self._full.edit, _chat(target), message_ids, view))
+            return parts if parts != message_ids else None
         message = render_view(view, self._zone, self._links(target))
         ids: dict[str, Any] = {"chat_id": _chat(target), "message_id": int(message_ids[0])}
         markup = keyboard(message)
@@ -170,6 +170,7 @@ class TelegramSender:
         except sender.BadMessage as exc:
             if not any(marker in exc.reason.lower() for marker in _ALREADY_DONE):
                 raise
+        return None
 
     async def delete(self, target: Target, message_ids: list[str]) -> None:
         """Delete sent messages; ones already gone count as deleted."""

@@ -192,3 +192,47 @@ async def test_a_long_query_pages_through_a_remembered_key(app, monkeypatch, wri
         async with asyncio.timeout(10):
             while server.messages[PRIVATE][-1].edit_date is None:
                 await asyncio.sleep(0.01)
+
+
+async def test_a_destination_with_full_on_receives_whole_posts_and_their_edits(
+    app, monkeypatch, write_post, clock
+):
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    await app.scan()  # the first index records what is there; later posts are broadcast
+    async with running(app, enforce_limits=False) as (_, server):
+        await say(server, PRIVATE, "/subscribe", lang="en")
+        saved = await say(server, PRIVATE, "/settings full on", lang="en")
+        assert "whole posts (full): on" in saved.text
+        write_post(
+            "new.md",
+            "新文章",
+            date="2026-11-22",
+            slug="new",
+            body="公式 $E=mc^2$ 在这里。\n\n## 小节\n\n正文。",
+        )
+        await app.tick()
+        clock.advance(seconds=1.1)
+        await app.drain()
+        sent = server.messages[PRIVATE][-1]
+        assert (
+            sent.rich
+            and "<tg-math>E=mc^2</tg-math>" in (sent.rich_html or "")
+            and "<h2>小节</h2>" in sent.rich_html
+        )
+        write_post("new.md", "新文章", date="2026-11-22", slug="new", body="公式 $E=mc^3$ 改了。")
+        await app.tick()
+        clock.advance(seconds=1.1)
+        await app.drain()
+        assert sent.edit_date is not None and "E=mc^3" in (sent.rich_html or "")
+
+
+async def test_an_edited_post_edits_the_copies_readers_opened(blog, write_post, clock):
+    async with running(blog, enforce_limits=False) as (_, server):
+        sent = await say(server, PRIVATE, "/post short full")
+        assert sent.rich and sent.edit_date is None
+        write_post("short.md", "短文", date="2026-11-01", slug="short", body="改写后的全文，$a+b$。")
+        await blog.tick()
+        async with asyncio.timeout(10):
+            while sent.edit_date is None:
+                await asyncio.sleep(0.01)
+        assert "改写后的全文" in sent.text and "<tg-math>a+b</tg-math>" in (sent.rich_html or "")
