@@ -31,6 +31,7 @@ _UNIT_START = re.compile(r"\n(?=[ \t]*(?:\n|[-*+>#|]|\d{1,9}[.)]|[^\n]*\|))")
 _TAG_OPENER = re.compile(r"\{%|\{\{[<%]|\{/\*")
 _CLOSERS = {"{%": (("%}",), 502), "{{<": ((">}}", "%}}"), 500), "{{%": ((">}}", "%}}"), 500),
             "{/*": (("*/}",), 2000)}  # fmt: skip
+_GAP_BREAKERS = frozenset("\n{\ue000\ue001\ue002\ue003\ue004\ue005")  # never swallowed into a literal
 MAX_INDENT = 32
 _DEEP_INDENT = re.compile(rf"^[ \t]{{{MAX_INDENT + 1},}}", re.MULTILINE)
 MAX_BLOCK_LINES = 300
@@ -55,7 +56,7 @@ def defuse_openers(text: str, source: Source) -> str:
         if any(text.find(closer, match.end(), end) >= 0 for closer in closers):
             continue
         gap = text[spans[-1][1] : match.start()] if spans else "\n"
-        if len(gap) <= 8 and "\n" not in gap and "{" not in gap:
+        if len(gap) <= 8 and not _GAP_BREAKERS.intersection(gap):
             spans[-1][1] = match.end()  # one marker for a run of them, not 50,000
         else:
             spans.append([match.start(), match.end()])

@@ -250,7 +250,9 @@ def _protect_formulas(text: str, source: Source) -> str:
     for formula in find_formulas(text):
         out.append(text[position : formula.start])
         raw = text[formula.start : formula.end]
-        latex = formula_source(formula.source, raw, source.macros)
+        # A formula may enclose a code span swapped for a marker already: it was LaTeX all along.
+        inner = restore(formula.source, source) if OPEN in formula.source else formula.source
+        latex = formula_source(inner, raw, source.macros)
         if latex:
             out.append(source.marker(Atom("display" if formula.display else "math", latex, raw)))
         position = formula.end
@@ -292,7 +294,7 @@ def _inline_html(text: str, source: Source) -> str:
 def _html_image(tag: str, source: Source) -> str:
     values = {name.lower(): value for name, _, value in _HTML_ATTRIBUTE.findall(tag)}
     url = _destination(values.get("src", ""), source) or ""
-    alt = html.unescape(values.get("alt", "")).strip()
+    alt = html.unescape(plain(values.get("alt", ""), source)).strip()
     return source.marker(Atom("image", alt, tag, url=url)) if url or alt else ""
 
 

@@ -10,7 +10,7 @@ import markdown
 from markdown.inlinepatterns import SimpleTagInlineProcessor
 from markdown.util import HTML_PLACEHOLDER_RE
 
-from bot.content.full.markers import MARKER
+from bot.content.full.markers import MARKER, STRAY
 from bot.content.full.model import (
     BOLD,
     ITALIC,
@@ -205,7 +205,7 @@ class _Reader:
         position = 0
         for match in MARKER.finditer(text):
             if match.start() > position:
-                items.append(Run("text", text[position : match.start()], style, self.href))
+                items.append(self.text_run(text[position : match.start()], style))
             position = match.end()
             if match.group(1) is not None:
                 items += self.atom(int(match.group(1)), style)
@@ -214,8 +214,13 @@ class _Reader:
             else:
                 self.href = None
         if position < len(text):
-            items.append(Run("text", text[position:], style, self.href))
+            items.append(self.text_run(text[position:], style))
         return items
+
+    def text_run(self, text: str, style: int) -> Run:
+        if "\ue001" in text or "\ue005" in text or "\ue000" in text:
+            text = STRAY.sub("", text)
+        return Run("text", text, style, self.href)
 
     def atom(self, index: int, style: int) -> list[Item]:
         atom = self.source.atoms[index]

@@ -306,3 +306,30 @@ def test_a_normal_post_is_not_truncated():
 def test_formulas_are_listed_in_reading_order():
     document = parse_document(post("$a$\n\n$$b$$\n\n- $c$\n\n> $d$\n\n| $e$ |\n|---|\n| $f$ |"))
     assert document.formulas() == ["a", "b", "c", "d", "e", "f"]
+
+
+def test_fenced_code_inside_list_items_and_quotes_stays_there():
+    found = blocks("- a\n\n    ```py\n    x = 1\n      y\n    ```\n- b\n\n> ```sh\n> ls -l\n> ```")
+    first = (Paragraph((Run("text", "a"),)), CodeBlock("x = 1\n  y", "py"))
+    assert found[0] == ListBlock(False, (first, (Paragraph((Run("text", "b"),)),)))
+    assert found[1] == Quote((CodeBlock("ls -l", "sh"),))
+
+
+def test_raw_html_images_links_and_breaks_are_read():
+    found = blocks('前<br>后 <a href="/p/">站内</a>\n\n<img src="/i.png" alt="图" width="300">')
+    assert found == (
+        Paragraph(
+            (Run("text", "前"), Run("break"), Run("text", "后 "), Run("text", "站内", href=f"{SITE}/p/"))
+        ),
+        Image(f"{SITE}/i.png", "图"),
+    )
+
+
+def test_a_formula_around_a_code_span_is_one_formula():
+    assert only("见 $a `b` c$ 处").runs[1] == Run("math", "a `b` c")
+
+
+def test_malformed_emphasis_next_to_a_formula_loses_nothing_of_it():
+    paragraph = only("*斜**粗*$x^2$后")
+    assert Run("math", "x^2") in paragraph.runs
+    assert all("\ue000" not in run.text and "\ue001" not in run.text for run in paragraph.runs)
