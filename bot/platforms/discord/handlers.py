@@ -14,14 +14,15 @@ import discord
 from discord import app_commands
 
 from bot.content.i18n import t
-from bot.content.models import Lang, Notice, View
+from bot.content.models import FullPost, Lang, Notice, View
 from bot.content.render.common import clamp, one_line
 from bot.content.render.discord import render_view
 from bot.platforms.discord.reading import DiscordReading, language_of
 from bot.platforms.discord.views import NO_MENTIONS, message_kwargs
 from bot.services.articles import Articles
 from bot.services.lookups import PostLookups
-from bot.services.reading import Chat, Commands
+from bot.services.reading import FULL_WORDS, Chat, Commands
+from bot.services.readings import Readings
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +94,14 @@ class DiscordHandlers:
         default_lang: Lang,
         wake: Callable[[], None],
         articles: Articles,
+        readings: Readings | None = None,
     ) -> None:
         self._commands = commands
         self._lookups = lookups
         self._zone = zone
         self._default = default_lang
         self._wake = wake
-        self.reading = DiscordReading(commands, articles, zone, default_lang)
+        self.reading = DiscordReading(commands, articles, zone, default_lang, readings)
 
     # Discord forgets an interaction not answered within 3 s; work still running after this is
     # deferred ("thinking…") and its answer follows up, so a slow database never loses a reply.
@@ -123,7 +125,7 @@ class DiscordHandlers:
     async def post(self, interaction: discord.Interaction[Any], slug: str, full: bool | None) -> None:
         """Answer /post: the card, or with `full` (or a typed `<slug> full`) the whole post too."""
         words = slug.split()
-        if full or (len(words) == 2 and words[1].casefold() == "full"):
+        if full or (len(words) == 2 and words[1].lower() in FULL_WORDS):  # `p3 full`, `p3 全文`
             await self.reading.post_full(interaction, words[0] if words else slug)
         else:
             await self.read(interaction, f"/post {slug}")
@@ -165,7 +167,9 @@ class DiscordHandlers:
         async def work() -> View:
             view: View = Notice("", lang)
             for line in lines:  # /settings silent:on language:en is two changes, one after the other
-                view = await self._commands.run(f"/{name} {line}".strip(), chat) or view
+                answer = await self._commands.run(f"/{name} {line}".strip(), chat)
+                if answer is not None and not isinstance(answer, FullPost):  # managing shows no posts
+                    view = answer
                 if isinstance(view, Notice) and view.is_error:
                     break
             self._wake()  # the sender re-reads its queue: the change applies from the very next send
@@ -212,7 +216,7 @@ class DiscordHandlers:
         )
 
     async def _answer(
-        self, interaction: discord.Interaction[Any], work: Awaitable[View | None], ephemeral: bool
+        self, interaction: discord.Interaction[Any], work: Awaitable[View | FullPost | None], ephemeral: bool
     ) -> None:
         """Reply with what `work` returns, deferring first if it takes longer than Discord waits."""
         task = asyncio.ensure_future(work)
@@ -222,6 +226,8 @@ class DiscordHandlers:
                 await interaction.response.defer(ephemeral=ephemeral, thinking=True)
             lang = self.lang(interaction)
             view = await task or Notice(t("unknown_command", lang, command="?"), lang, is_error=True)
+            if isinstance(view, FullPost):  # /post routes whole posts to the reading side: not reached
+                return await self.reading.privately(interaction, self.reading.parts(view))
             private = ephemeral or (isinstance(view, Notice) and view.is_error)
             self.reading.remember_search(view)  # its page buttons may carry only the query's key
             kwargs = message_kwargs(render_view(view, self._zone))

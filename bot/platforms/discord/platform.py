@@ -74,7 +74,7 @@ class DiscordPlatform:
         self._opened = False
         self.guild = discord.Object(guild_id) if guild_id else None
         self.handlers = DiscordHandlers(
-            commands, services.lookups, zone, default_lang, wake, services.articles
+            commands, services.lookups, zone, default_lang, wake, services.articles, services.readings
         )
         self.client = TransmissionClient(self.handlers, self.handlers.reading)
         self.tree = build_tree(self.client, self.handlers, self.guild)

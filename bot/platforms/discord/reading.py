@@ -26,6 +26,7 @@ from bot.content.render.discord import render_view, search_key
 from bot.platforms.discord.views import NO_MENTIONS, message_kwargs
 from bot.services.articles import Articles
 from bot.services.reading import Commands
+from bot.services.readings import Readings
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def thread_name(title: str) -> str:
 class Plan:
     """Where a whole post goes: a thread (just opened, or opened before), or privately."""
 
-    parts: list[str]
+    post: FullPost | None  # None: only a link to the thread there already
     thread_id: int | None = None
     fresh: bool = False
 
@@ -82,9 +83,17 @@ class DiscordReading:
 
     defer_after = DEFER_AFTER
 
-    def __init__(self, commands: Commands, articles: Articles, zone: tzinfo, default_lang: Lang) -> None:
+    def __init__(
+        self,
+        commands: Commands,
+        articles: Articles,
+        zone: tzinfo,
+        default_lang: Lang,
+        readings: Readings | None = None,
+    ) -> None:
         self._commands = commands
         self._articles = articles
+        self._readings = readings
         self._zone = zone
         self._default = default_lang
         self._searches: OrderedDict[str, str] = OrderedDict()
@@ -117,31 +126,24 @@ class DiscordReading:
         async def prepare() -> Plan | Notice:
             if message is not None and (message.flags.has_thread or message.id in self._opening):
                 # A thread started from a message has the message's id; reading it needs no rights.
-                return Plan([], message.id)
+                return Plan(None, message.id)
             found = await self._articles.full(post_id, lang)
             if isinstance(found, Notice):
                 return found
             if message is None or not threadable:
-                return Plan(self.parts(found))
-            return await self._thread_plan(interaction.client, message, found)
+                return Plan(found)
+            opened = await self.open_thread(interaction.client, message.channel.id, message.id, found.title)
+            return Plan(found, *opened) if opened else Plan(found)
 
         plan = await self._within(interaction, prepare(), ephemeral=True)
         if isinstance(plan, Notice):
             await self.say(interaction, plan.text)
         elif plan.thread_id is None:
-            await self.privately(interaction, plan.parts)
+            await self.privately(interaction, self.parts(plan.post) if plan.post else [])
         else:
             await self.say(interaction, _PHRASES["in_thread"][lang].format(thread=plan.thread_id))
-            if plan.fresh:
-                await self._into_thread(interaction.client, plan.thread_id, plan.parts, message)
-
-    async def _thread_plan(self, client: discord.Client, message: discord.Message, post: FullPost) -> Plan:
-        """Open the thread on `message` (or find it opened meanwhile); privately when that fails."""
-        parts = self.parts(post)
-        opened = await self.open_thread(client, message.channel.id, message.id, post.title)
-        if opened is None:
-            return Plan(parts)
-        return Plan(parts, *opened)
+            if plan.fresh and plan.post is not None and message is not None:
+                await self._into_thread(interaction.client, message, plan.thread_id, plan.post)
 
     async def open_thread(
         self, client: discord.Client, channel_id: int, message_id: int, title: str
@@ -165,20 +167,22 @@ class DiscordReading:
         return (int(data["id"]), True)
 
     async def _into_thread(
-        self, client: discord.Client, thread_id: int, parts: list[str], message: discord.Message | None
+        self, client: discord.Client, message: discord.Message, thread_id: int, post: FullPost
     ) -> None:
-        """Send the parts into the thread one after another; discord.py waits out short 429s."""
+        """Send the parts into the thread on `message`, one after another; discord.py waits out 429s."""
+        parts = self.parts(post)
         channel = client.get_partial_messageable(thread_id, type=discord.ChannelType.public_thread)
+        ids: list[str] = []
         try:
-            for index, part in enumerate(parts):
-                try:
-                    await channel.send(content=part, allowed_mentions=NO_MENTIONS)
-                except (discord.HTTPException, discord.RateLimited) as exc:
-                    log.warning("part %d/%d stopped in thread %d: %s", index + 1, len(parts), thread_id, exc)
-                    return
+            for part in parts:
+                sent = await channel.send(content=part, allowed_mentions=NO_MENTIONS)
+                ids.append(str(sent.id))
+        except (discord.HTTPException, discord.RateLimited) as exc:
+            log.warning("part %d/%d stopped in thread %d: %s", len(ids) + 1, len(parts), thread_id, exc)
         finally:
-            if message is not None:
-                self._opening.discard(message.id)
+            self._opening.discard(message.id)
+        if self._readings is not None:  # remembered: the thread is edited when the post changes
+            await self._readings.record("discord", str(message.channel.id), str(thread_id), post, ids)
 
     # --- /post <slug> full --------------------------------------------------------------------------------
 
@@ -187,29 +191,31 @@ class DiscordReading:
         lang = self.lang(interaction)
         threadable = thread_allowed(interaction, None)
 
-        async def prepare() -> tuple[FullPost, Transmission] | Notice:
-            found = await self._articles.full_by_slug(slug, lang)
-            if isinstance(found, Notice):
-                return found
+        async def prepare() -> tuple[FullPost, Transmission] | View | None:
+            found = await self._commands.run(f"/post {slug} full", lang)
+            if not isinstance(found, FullPost):
+                return found  # no such post, or still indexing
             card = await self._articles.card(found.post_id, lang)
             return card if isinstance(card, Notice) else (found, card)
 
         found = await self._within(interaction, prepare(), ephemeral=not threadable)
-        if isinstance(found, Notice):
-            await self.say(interaction, found.text)
+        if not isinstance(found, tuple):
+            await self.say(interaction, found.text if isinstance(found, Notice) else t("post_gone", lang))
             return
         post, card = found
         if not threadable:
             await self.privately(interaction, self.parts(post))
             return
         sent = await self.send_view(interaction, card, ephemeral=False)
-        if sent is None:
-            return
-        opened = await self.open_thread(interaction.client, sent.channel.id, sent.id, post.title)
-        if opened is None:
+        opened = (
+            None
+            if sent is None
+            else await self.open_thread(interaction.client, sent.channel.id, sent.id, post.title)
+        )
+        if sent is None or opened is None:
             await self.privately(interaction, self.parts(post))
             return
-        await self._into_thread(interaction.client, opened[0], self.parts(post), sent)
+        await self._into_thread(interaction.client, sent, opened[0], post)
 
     # --- lists: open a post, turn a search page ----------------------------------------------------------
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, tzinfo
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
@@ -14,11 +15,12 @@ from discord.http import Route
 
 from bot.broadcast import sender
 from bot.broadcast.sender import Target
+from bot.content.full import render_discord
 from bot.content.i18n import t
-from bot.content.models import LatestPage, Notice, SearchResults, Transmission, View
+from bot.content.models import FullPost, LatestPage, Notice, SearchResults, Transmission, View
 from bot.content.render.common import clamp, one_line
 from bot.content.render.discord import render_view
-from bot.platforms.discord.views import message_kwargs
+from bot.platforms.discord.views import NO_MENTIONS, message_kwargs
 
 T = TypeVar("T")
 
@@ -32,6 +34,11 @@ MAX_TAGS = 5
 # so one slow channel never holds a sender slot for minutes. 30 s is the smallest value it accepts.
 MAX_RATELIMIT_WAIT = 30.0
 FORUM_POST = "/"  # message ids of forum posts are "thread/message": they live in their own thread
+
+
+def _content(part: str) -> dict[str, Any]:
+    """Return the keyword arguments of one part of a whole post: plain Markdown text, mentions off."""
+    return {"content": part, "allowed_mentions": NO_MENTIONS}
 
 
 def _retry_after(exc: discord.HTTPException) -> float:
@@ -77,9 +84,9 @@ async def call_mapped(action: Callable[[], Awaitable[T]], keep: Collection[int] 
         raise sender.RetryLater(f"{type(exc).__name__}: {exc}") from None
 
 
-def post_name(view: View) -> str:
+def post_name(view: View | FullPost) -> str:
     """Name a forum post after what it carries: the post's title, else the page heading."""
-    if isinstance(view, Transmission):
+    if isinstance(view, Transmission | FullPost):
         name = view.title
     elif isinstance(view, LatestPage):
         name = view.heading or t("latest", view.lang)
@@ -92,13 +99,17 @@ def post_name(view: View) -> str:
     return clamp(one_line(name), THREAD_NAME) or t("banner", "en")
 
 
-def _tags(forum: discord.ForumChannel, view: View) -> list[discord.ForumTag]:
+def _tags(forum: discord.ForumChannel, category: str) -> list[discord.ForumTag]:
     """Tag a forum post with the tag named like the post's category; the first tag if one is required."""
-    category = view.category.casefold() if isinstance(view, Transmission) else ""
-    tags = [tag for tag in forum.available_tags if category and tag.name.casefold() == category]
+    wanted = category.casefold()
+    tags = [tag for tag in forum.available_tags if wanted and tag.name.casefold() == wanted]
     if not tags and forum.flags.require_tag and forum.available_tags:
         tags = [forum.available_tags[0]]
     return tags[:MAX_TAGS]
+
+
+def _category(view: View | FullPost) -> str:
+    return view.category if isinstance(view, Transmission | FullPost) else ""
 
 
 class DiscordSender:
@@ -111,31 +122,60 @@ class DiscordSender:
         self._zone = zone
         self._forums: dict[int, discord.ForumChannel] = {}
 
-    async def send(self, target: Target, view: View) -> list[str]:
-        """Send a view to a channel or thread; to a forum, as a new post of its own."""
-        message = render_view(view, self._zone)
+    async def send(self, target: Target, view: View | FullPost) -> list[str]:
+        """Send a view to a channel or thread; to a forum, as a new post of its own.
+
+        A whole post goes as its parts, one message each, in order (in a forum: one post holding them).
+        """
+        if isinstance(view, FullPost):
+            return await self._send_parts(target, view)
+        kwargs = message_kwargs(render_view(view, self._zone))
+        return [await self._post(target, post_name(view), _category(view), kwargs)]
+
+    async def _post(self, target: Target, name: str, category: str, kwargs: dict[str, Any]) -> str:
+        """Send one message to the target; a forum gets a new post named `name` that starts with it."""
         channel_id = int(target.thread_id or target.chat_id)
         forum = self._forums.get(channel_id)
         if forum is None:
             channel = self.client.get_partial_messageable(channel_id)
             try:
                 sent = await call_mapped(
-                    lambda: channel.send(**message_kwargs(message), silent=target.silent),
-                    keep=(NON_TEXT_CHANNEL,),
+                    lambda: channel.send(**kwargs, silent=target.silent), keep=(NON_TEXT_CHANNEL,)
                 )
-                return [str(sent.id)]
+                return str(sent.id)
             except discord.HTTPException:
                 forum = await self._forum(channel_id)  # only forums say "non-text" and take posts
         posts_to = forum
         created = await call_mapped(
             lambda: posts_to.create_thread(
-                name=post_name(view),
-                applied_tags=_tags(posts_to, view),
-                silent=target.silent,
-                **message_kwargs(message),
+                name=name, applied_tags=_tags(posts_to, category), silent=target.silent, **kwargs
             )
         )
-        return [f"{created.thread.id}{FORUM_POST}{created.message.id}"]
+        return f"{created.thread.id}{FORUM_POST}{created.message.id}"
+
+    async def _send_parts(self, target: Target, post: FullPost) -> list[str]:
+        """Send a whole post's parts in order; a failure midway takes back the parts already sent."""
+        parts = render_discord(post, self._zone)
+        ids = [await self._post(target, post_name(post), post.category, _content(parts[0]))]
+        try:
+            ids += await self._more_parts(target, ids[0], parts[1:])
+        except sender.SendError:
+            # The engine sends the post again later: half a post left here would be read twice.
+            with contextlib.suppress(sender.SendError):
+                await self.delete(target, ids)
+            raise
+        return ids
+
+    async def _more_parts(self, target: Target, first_id: str, parts: list[str]) -> list[str]:
+        """Send parts after the first one, where the first went (a forum post's own thread)."""
+        thread, _, _ = first_id.rpartition(FORUM_POST)
+        channel = self.client.get_partial_messageable(int(thread or target.thread_id or target.chat_id))
+        ids: list[str] = []
+        for part in parts:
+            send = functools.partial(channel.send, **_content(part), silent=target.silent)
+            sent = await call_mapped(send)
+            ids.append(f"{thread}{FORUM_POST}{sent.id}" if thread else str(sent.id))
+        return ids
 
     async def _forum(self, channel_id: int) -> discord.ForumChannel:
         channel = await call_mapped(lambda: self.client.fetch_channel(channel_id))
@@ -149,11 +189,30 @@ class DiscordSender:
         channel_id = int(thread) if own else int(target.thread_id or target.chat_id)
         return self.client.get_partial_messageable(channel_id).get_partial_message(int(own or thread))
 
-    async def edit(self, target: Target, message_ids: list[str], view: View) -> None:
-        """Edit the sent message in place (a forum post keeps its name: renames are rate limited hard)."""
+    async def edit(self, target: Target, message_ids: list[str], view: View | FullPost) -> list[str] | None:
+        """Edit the sent message in place (a forum post keeps its name: renames are rate limited hard).
+
+        A whole post edits its parts in place, sends parts it gained and deletes parts it lost; it
+        returns the new ids when they changed.
+        """
+        if isinstance(view, FullPost):
+            return await self._edit_parts(target, message_ids, view)
         message = render_view(view, self._zone)
         partial = self._message(target, message_ids[0])
         await call_mapped(lambda: partial.edit(**message_kwargs(message, editing=True)))
+        return None
+
+    async def _edit_parts(self, target: Target, message_ids: list[str], post: FullPost) -> list[str] | None:
+        parts = render_discord(post, self._zone)
+        for message_id, part in zip(message_ids, parts, strict=False):
+            message = self._message(target, message_id)
+            # Embeds and buttons cleared: a card sent before the channel chose whole posts becomes part 1.
+            await call_mapped(functools.partial(message.edit, **_content(part), embeds=[], view=None))
+        await self.delete(target, message_ids[len(parts) :])
+        kept = message_ids[: len(parts)]
+        if len(parts) > len(kept):
+            kept += await self._more_parts(target, kept[0], parts[len(kept) :])
+        return kept if kept != message_ids else None
 
     async def delete(self, target: Target, message_ids: list[str]) -> None:
         """Delete sent messages (a forum post as a whole); ones already gone count as deleted."""

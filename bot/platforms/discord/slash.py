@@ -142,12 +142,13 @@ def _managing_commands(h: DiscordHandlers) -> list[app_commands.Command[Any, ...
 
 
 def _settings_command(h: DiscordHandlers) -> app_commands.Command[Any, ..., None]:
-    """Define /settings (Manage Channels only): silent sends and the transmissions' language."""
+    """Define /settings (Manage Channels only): silent sends, the language, whole posts."""
 
     @app_commands.command(name="settings", description=_describe("settings"))
     @app_commands.describe(
         silent=locale_str("Send without notification sound", zh="静默发送（无提醒音）"),
         language=locale_str("Language of transmissions", zh="推送的语言"),
+        full=locale_str("Send whole posts instead of cards", zh="推送全文而不是摘要卡片"),
         channel=_CHANNEL_HELP,
     )
     @app_commands.guild_only()
@@ -157,9 +158,11 @@ def _settings_command(h: DiscordHandlers) -> app_commands.Command[Any, ..., None
         interaction: discord.Interaction[Any],
         silent: Literal["on", "off"] | None = None,
         language: Literal["zh", "en"] | None = None,
+        full: Literal["on", "off"] | None = None,
         channel: app_commands.Transform[TargetChannel, ManagedChannel] | None = None,
     ) -> None:
-        changes = [f"silent {silent}"] * bool(silent) + [f"language {language}"] * bool(language)
+        chosen = {"silent": silent, "language": language, "full": full}
+        changes = [f"{name} {value}" for name, value in chosen.items() if value]
         await h.manage(interaction, "settings", changes or [""], channel)
 
     return settings
