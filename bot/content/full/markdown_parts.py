@@ -140,12 +140,13 @@ def render_document(document: Document, about: Facts) -> list[str]:
     single = _header(dialect, about, 1, 1)
     spacing = [separator.size] * max(len(nodes) - 1, 0)
     if _fits(add(single.size, *spacing, *(node.size for node in nodes))):
-        return [single.text + "\n\n".join(flat(node) for node in nodes)]
+        return [(single.text + "\n\n".join(flat(node) for node in nodes)).rstrip()]
     widest = [_header(dialect, about, 1, _WIDEST).size, _header(dialect, about, _WIDEST, _WIDEST).size]
     bodies = pack(nodes, BUDGET, tuple(max(s) for s in zip(*widest, strict=True)), separator)
     if len(bodies) == 1:
-        return [single.text + bodies[0]]
-    return [_header(dialect, about, n, len(bodies)).text + body for n, body in enumerate(bodies, 1)]
+        return [(single.text + bodies[0]).rstrip()]
+    headers = [_header(dialect, about, n, len(bodies)).text for n in range(1, len(bodies) + 1)]
+    return [(header + body).rstrip() for header, body in zip(headers, bodies, strict=True)]
 
 
 def _fits(size: Size) -> bool:

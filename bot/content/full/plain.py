@@ -75,4 +75,4 @@ def render_document(document: Document, about: Facts) -> str:
     if document.truncated:
         note = f"{t('full_truncated', about.lang)} {about.url}" if about.url else ""
         body.append(note or t("full_truncated_here", about.lang))
-    return "\n".join(head) + "\n\n" + "\n\n".join(body) + "\n"
+    return "\n\n".join(["\n".join(head), *body]) + "\n"
