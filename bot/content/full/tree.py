@@ -70,6 +70,8 @@ def _markdown() -> tuple[markdown.Markdown, _Serializer]:
     return md, serializer
 
 
+# One instance, reset for each post: building one costs more than a short post's whole rendering.
+# Like the excerpt's, it is not re-entrant; the bot renders on its event loop's one thread.
 _MD, _SERIALIZER = _markdown()
 
 
