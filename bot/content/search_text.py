@@ -62,15 +62,16 @@ _LIST_ITEM = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _CJK_CLASS = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
 # `$…$` by Pandoc's rule (no ASCII letter or digit outside, no space inside), without CJK inside:
 # `$10. 扩散模型$` is prose between two prices. Display math runs from its opener to its closer.
+# (The dollar comes before its look-behind so that the scan can skip from dollar to dollar.)
 _INLINE_MATH = re.compile(
-    r"(?<![\\$0-9A-Za-z])\$(?![\s$])[^$\n" + _CJK_CLASS + r"]{1,998}(?<![\s\\])\$(?![0-9A-Za-z])"
+    r"\$(?<![\\$0-9A-Za-z]\$)(?![\s$])[^$\n" + _CJK_CLASS + r"]{1,998}(?<![\s\\])\$(?![0-9A-Za-z])"
 )
 _DISPLAY_MATH = re.compile(
     r"\\\$|\$\$|\\\[|\\\(|\\begin\{(?P<environment>" + "|".join(re.escape(e) for e in ENVIRONMENTS) + r")\}"
 )
 _CLOSERS = {"$$": "$$", "\\[": "\\]", "\\(": "\\)"}
 _MAX_DISPLAY = 20_000
-_CODE_SPAN = re.compile(r"(?<!`)(`+)([^`]{1,2000})\1(?!`)")
+_CODE_SPAN = re.compile(r"(`+)([^`]{1,2000})\1(?!`)")
 # Inline code that is itself markup would read as a leak of the syntax removed everywhere else.
 _MARKUP_LIKE = re.compile(r"</?[A-Za-z][^<>]*>|\{[{%/:]|[}%]\}|\*/\}|\$[^$]+\$|\\[A-Za-z]{2,}|<!--|\]\(")
 _HUGE_ENTITY = re.compile(r"&#[xX]?[0-9A-Fa-f]{8,};?")
@@ -102,8 +103,9 @@ def search_text(body: str, limit: int = MAX_CHARS) -> str:
     """Return the readable text of a Markdown body on one line, at most `limit` characters."""
     text = "\n".join(_blocks(body.replace(_OPEN, "").replace(_CLOSE, "").split("\n")))
     parked = _Parked()
-    text = _markdown(_inline(text, parked), parked)
-    return _bounded(" ".join(parked.restore(text).split()), limit)
+    text = " ".join(parked.restore(_markdown(_inline(text, parked), parked)).split())
+    # Printable text holds no control or bidi character: the usual case skips the scan for them.
+    return _bounded(text if text.isprintable() else strip_unsafe(text), limit)
 
 
 def _blocks(lines: list[str]) -> list[str]:
@@ -292,7 +294,7 @@ def _markdown(text: str, parked: _Parked) -> str:
     text = text.replace("|", " ").replace("*", "").replace("~~", "").replace("`", "")
     if "_" in text:
         text = _UNDERSCORES.sub(_underscores, text)
-    return strip_unsafe(html.unescape(text) if "&" in text else text)
+    return html.unescape(text) if "&" in text else text
 
 
 def _underscores(match: re.Match[str]) -> str:
