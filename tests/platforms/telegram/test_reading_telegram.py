@@ -119,7 +119,8 @@ async def test_post_full_by_command_private_and_group(blog):
 
 async def test_a_server_without_rich_messages_gets_html_parts_and_is_not_asked_again(blog):
     async with running(blog, enforce_limits=False, rich_messages=False) as (_, server):
-        first = await say(server, PRIVATE, "/post long20k full")
+        await say(server, PRIVATE, "/post long20k full")
+        first = server.messages[PRIVATE][0]
         count = int(re.search(r"\(1/(\d+)\)", first.text)[1])
         assert count >= 2  # 20,000 characters need several classic parts
         parts = await until_count(server, PRIVATE, count)
