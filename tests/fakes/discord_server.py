@@ -80,6 +80,7 @@ class FakeDiscord(InteractionRoutes, ThreadRoutes):
         self._clock = clock
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self._scripted: dict[int, deque[ApiError]] = {}
+        self._later: dict[int, tuple[int, ApiError]] = {}  # channel -> (calls still answered, then this)
         self._refused: dict[int, ApiError] = {}
         self._sent_all: deque[float] = deque()
         self._sent: dict[int, deque[float]] = {}
@@ -147,6 +148,10 @@ class FakeDiscord(InteractionRoutes, ThreadRoutes):
         """Answer the next ``times`` calls on this channel with this error."""
         queue = self._scripted.setdefault(channel_id, deque())
         queue.extend(ApiError(status, code, message, **extra) for _ in range(times))
+
+    def fail_after(self, channel_id: int, calls: int, status: int, code: int, message: str) -> None:
+        """Answer ``calls`` more calls on this channel as usual, then the next one with this error."""
+        self._later[channel_id] = (calls, ApiError(status, code, message))
 
     def rate_limit(
         self, channel_id: int, retry_after: float, *, everywhere: bool = False, via: bool = True
@@ -238,6 +243,11 @@ class FakeDiscord(InteractionRoutes, ThreadRoutes):
     def _channel(self, request: web.Request) -> FakeChannel:
         """Resolve the channel of a call, applying scripted failures: one-shots first, then refusals."""
         channel_id = int(request.match_info["channel"])
+        if channel_id in self._later:
+            calls, error = self._later.pop(channel_id)
+            if not calls:
+                raise error
+            self._later[channel_id] = (calls - 1, error)
         if queue := self._scripted.get(channel_id):
             raise queue.popleft()
         if channel_id in self._refused:

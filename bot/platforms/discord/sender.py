@@ -158,7 +158,7 @@ class DiscordSender:
         parts = render_discord(post, self._zone)
         ids = [await self._post(target, post_name(post), post.category, _content(parts[0]))]
         try:
-            ids += await self._more_parts(target, ids[0], parts[1:])
+            await self._more_parts(target, parts[1:], ids)
         except sender.SendError:
             # The engine sends the post again later: half a post left here would be read twice.
             with contextlib.suppress(sender.SendError):
@@ -166,16 +166,14 @@ class DiscordSender:
             raise
         return ids
 
-    async def _more_parts(self, target: Target, first_id: str, parts: list[str]) -> list[str]:
-        """Send parts after the first one, where the first went (a forum post's own thread)."""
-        thread, _, _ = first_id.rpartition(FORUM_POST)
+    async def _more_parts(self, target: Target, parts: list[str], ids: list[str]) -> None:
+        """Send more parts where the first one went (a forum post's own thread), adding to `ids`."""
+        thread, _, _ = ids[0].rpartition(FORUM_POST)
         channel = self.client.get_partial_messageable(int(thread or target.thread_id or target.chat_id))
-        ids: list[str] = []
         for part in parts:
             send = functools.partial(channel.send, **_content(part), silent=target.silent)
             sent = await call_mapped(send)
             ids.append(f"{thread}{FORUM_POST}{sent.id}" if thread else str(sent.id))
-        return ids
 
     async def _forum(self, channel_id: int) -> discord.ForumChannel:
         channel = await call_mapped(lambda: self.client.fetch_channel(channel_id))
@@ -211,7 +209,7 @@ class DiscordSender:
         await self.delete(target, message_ids[len(parts) :])
         kept = message_ids[: len(parts)]
         if len(parts) > len(kept):
-            kept += await self._more_parts(target, kept[0], parts[len(kept) :])
+            await self._more_parts(target, parts[len(kept) :], kept)
         return kept if kept != message_ids else None
 
     async def delete(self, target: Target, message_ids: list[str]) -> None:
@@ -219,7 +217,8 @@ class DiscordSender:
         for message_id in message_ids:
             partial = self._message(target, message_id)
             action: Callable[[], Awaitable[object]] = partial.delete
-            if FORUM_POST in message_id:
+            thread, _, own = message_id.partition(FORUM_POST)
+            if own == thread:  # a forum post's first message has the post's id: the post goes with it
                 action = functools.partial(self.client.http.delete_channel, partial.channel.id)
             try:
                 await call_mapped(action, keep=(UNKNOWN_MESSAGE, UNKNOWN_CHANNEL))

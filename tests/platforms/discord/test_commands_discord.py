@@ -155,7 +155,10 @@ async def test_settings_then_unsubscribe(discord_app):
     )
     assert "Settings saved." in shown(changed) and "silent: on" in shown(changed)
     found = (await destinations(app))[("555", "")]
-    assert (found.silent, found.language) == (True, "en")
+    assert (found.silent, found.language, found.full_posts) == (True, "en", False)
+    whole = await command(platform, server, "settings", option("full", "on"), **admin)
+    assert r"whole posts \(full\): on" in shown(whole)
+    assert (await destinations(app))[("555", "")].full_posts
     assert "language: en" in shown(await command(platform, server, "settings", **admin))
     assert "Unsubscribed" in shown(await command(platform, server, "unsubscribe", **admin))
     assert "not subscribed" in shown(await command(platform, server, "unsubscribe", **admin))

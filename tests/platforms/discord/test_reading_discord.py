@@ -211,3 +211,19 @@ async def test_a_slow_database_defers_the_answer_and_the_parts_follow(reading_ap
     release.set()
     await server.wait_until(lambda: len(answer.followups) == len(parts))
     assert [f.content for f in answer.followups] == parts
+
+
+async def test_a_thread_is_edited_when_its_post_changes(reading_app, write_post):
+    app, platform, server = reading_app
+    message = await broadcast(app, platform, server, 555)
+    parts = await parts_of(app)
+    await press(platform, server, message, read_id(message), app_permissions=CAN_THREAD)
+    await server.wait_until(lambda: len(server.sent(message.id)) == len(parts))
+    write_post("long.md", TITLE, date="2026-11-12", body="改写后的全文，短了。", slug="long")
+    await app.scan()
+
+    assert await app.services.readings.edit_changed({"discord": platform.sender}) == 1
+
+    [only] = server.sent(message.id)  # edited in place; the parts it no longer needs are deleted
+    assert only.edited and "改写后的全文" in only.content and "已更新" in only.content
+    assert await app.services.readings.edit_changed({"discord": platform.sender}) == 0

@@ -1,5 +1,6 @@
 """The engine and the Discord sender over real HTTP against the limit-enforcing fake Discord API."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -9,7 +10,8 @@ from bot.app import build_app
 from bot.broadcast.dispatcher import EngineSettings
 from bot.broadcast.sender import BadMessage, DestinationGone, RetryAfter, RetryLater, Target
 from bot.clock import SystemClock
-from bot.content.models import LatestPage, Transmission
+from bot.content.full import render_discord
+from bot.content.models import FullPost, LatestPage, Transmission
 from bot.platforms.discord.sender import DiscordSender, open_client, post_name
 from bot.settings import load_settings
 from bot.store.destinations import Subscription, subscribe
@@ -173,3 +175,64 @@ async def test_forum_posts_are_tagged_by_category_and_remembered(sender):
     probes = [r.status for r in server.requests if r.path.endswith("/50/messages")]
     assert probes == [400]  # learned once that it is a forum; the second post went straight there
     assert post_name(LatestPage((), 1, 1, 0, "en", heading="x" * 300)) == "x" * 99 + "…"
+
+
+# --- whole posts (`/settings full on`): a post as its parts -------------------------------------------
+
+# Three parts: Discord's 5 messages per 5 s in a channel leave the fake's limits unmet, and the test quick.
+LONG = "\n\n".join(f"## 第 {n} 节\n\n" + "正文很长，一段接一段。" * 120 for n in range(1, 4))
+
+
+async def whole_posts(app) -> None:
+    async with app.sessions.begin() as session:
+        for destination in (await session.execute(select(Destination))).scalars():
+            destination.full_posts = True
+
+
+async def test_whole_post_destinations_get_the_parts_and_their_edits(live, posts_dir):
+    app, server = live
+    server.add_channel(900, FORUM)
+    await add(app, ("10", ""), ("900", ""))
+    await whole_posts(app)
+    (posts_dir / "p.md").write_text(post_text("长文", "2026-11-22", LONG, slug="p"))
+    await app.tick()
+    await until_settled(app, "discord")
+    parts = render_discord(await app.services.articles.full_by_slug("p", "zh"))
+    assert len(parts) >= 3 and all(len(part) <= 2000 for part in parts)
+    [post] = server.threads_of(900)
+    for channel_id in (10, post.id):  # a forum gets one post that holds every part
+        assert [m.content for m in server.sent(channel_id)] == parts
+        assert all(m.body["allowed_mentions"] == {"parse": []} for m in server.sent(channel_id))
+    assert post.name == "长文"
+
+    (posts_dir / "p.md").write_text(post_text("长文", "2026-11-22", "短了。", slug="p"))
+    await app.tick()
+    await until_settled(app, "discord")
+    shorter = render_discord(replace(await app.services.articles.full_by_slug("p", "zh"), edited=True))
+    for channel_id in (10, post.id):  # edited in place; the parts it lost are deleted
+        assert [m.content for m in server.sent(channel_id)] == shorter
+        assert server.sent(channel_id)[0].edited
+
+
+@pytest.fixture
+async def roomy():
+    """A sender whose channel allows many messages at once (discord.py would pace 5 per 5 s)."""
+    async with FakeDiscord(per_channel=1000) as server, open_client(server.token, server.base_url) as client:
+        yield DiscordSender(client), server
+
+
+async def test_a_whole_post_cut_off_midway_is_taken_back_for_the_retry(roomy):
+    send, server = roomy
+    post = FullPost(1, "p", "长文", "ML", datetime(2026, 11, 20, tzinfo=UTC), "", None, "zh", LONG)
+    parts = render_discord(post)
+    server.fail_after(7, 2, 503, 0, "Service Unavailable")  # parts 1 and 2 go, part 3 fails
+    with pytest.raises(RetryLater):
+        await send.send(Target("7"), post)
+    assert server.sent(7) == []  # the retry sends the whole post again: nothing half-sent stays
+    ids = await send.send(Target("7"), post)
+    assert [m.content for m in server.sent(7)] == parts and len(ids) == len(parts)
+    longer = replace(post, body=LONG + "\n\n" + LONG)
+    grown = await send.edit(Target("7"), ids, longer)
+    assert grown is not None and grown[: len(ids)] == ids
+    assert [m.content for m in server.sent(7)] == render_discord(longer)
+    assert await send.edit(Target("7"), grown, longer) is None  # same parts: the ids stay
