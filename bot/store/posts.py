@@ -15,18 +15,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Select,
     and_,
     delete,
     exists,
+    false,
     func,
     literal,
     not_,
     or_,
     select,
     text,
-    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
@@ -294,7 +295,7 @@ def _ts_term(term: Term, mark: str = "") -> str:
 
 
 def _lexemes_match(tsquery: str) -> ColumnElement[bool]:
-    return PostRow.search_lexemes.op("@@")(literal(tsquery, TSQUERY))
+    return PostRow.search_lexemes.op("@@", return_type=Boolean)(literal(tsquery, TSQUERY))
 
 
 def _in_any_field(piece: str) -> ColumnElement[bool]:
@@ -322,10 +323,9 @@ async def _postgres_groups(
         *(check for term in query.terms for check in _checked(term, False)),
     )
     in_title = or_(
-        *(and_(_lexemes_match(_ts_term(term, TITLE_MARK)), *_checked(term, True)) for term in query.plain)
+        false(),
+        *(and_(_lexemes_match(_ts_term(term, TITLE_MARK)), *_checked(term, True)) for term in query.plain),
     )
-    if not query.plain:
-        in_title = not_(true())
     title, rest = _Group(), _Group()
     count = select(func.count()).select_from(PostRow)
     total = int(await session.scalar(count.where(everything)) or 0)
