@@ -1,5 +1,6 @@
 """The scan planner alone: identity rules decided from plain values, no database."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.content.models import Post
@@ -95,3 +96,13 @@ def test_an_unchanged_reparse_changes_nothing():
     before = stored(1, post("a", "a.md"))
     plan = plan_scan([read("a.md", post("a", "a.md"))], [], {"a.md": Seen(1, None)}, {1: before}, LOUD)
     assert plan.updates == [] and plan.changed == [] and plan.files[0].post_id == 1
+
+
+def test_a_body_edit_bumps_the_version_so_sent_messages_are_edited():
+    before = replace(post("a", "a.md"), body="旧正文", search_text="旧正文")
+    after = replace(before, content_hash="h2", body="新正文", search_text="新正文")
+    plan = plan_scan([read("a.md", after)], [], {"a.md": Seen(1, None)}, {1: stored(1, before)}, LOUD)
+    assert [(u.post_id, u.version) for u in plan.updates] == [(1, 2)]
+    silent = Mode(NOW, quiet=True, silent=True)
+    plan = plan_scan([read("a.md", after)], [], {"a.md": Seen(1, None)}, {1: stored(1, before)}, silent)
+    assert [(u.post_id, u.version) for u in plan.updates] == [(1, 1)]

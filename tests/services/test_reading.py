@@ -86,3 +86,65 @@ async def test_empty_store(app):
     await app.scan()
     page = await app.commands.run("/latest", "en")
     assert isinstance(page, LatestPage) and page.items == () and page.pages == 1
+
+
+async def test_search_reads_whole_bodies_and_pages_through_results(app, write_post):
+    for n in range(12):
+        body = "开头的一段话。\n\n" + "中间的内容。\n\n" * 100 + f"这里第 {n} 次提到扩散过程。"
+        write_post(f"s{n:02}.md", f"笔记 {n}", date=f"2026-10-{n + 1:02}", body=body, slug=f"s{n:02}")
+    write_post("t.md", "扩散的标题", date="2026-01-01", body="正文。", slug="t")
+    await app.scan()
+    first = await app.commands.run("/search 扩散", "zh")
+    assert isinstance(first, SearchResults)
+    assert (first.page, first.pages, first.total, first.per_page) == (1, 3, 13, 5)
+    assert [i.slug for i in first.items] == ["t", "s11", "s10", "s09", "s08"]  # the title hit, then newest
+    assert first.snippets[0] == "" and "扩散过程" in first.snippets[1] and first.snippets[1].startswith("…")
+    assert all(i.post_id > 0 for i in first.items)
+    second = await app.commands.search("扩散", "zh", page=2)
+    assert [i.slug for i in second.items] == ["s07", "s06", "s05", "s04", "s03"] and second.page == 2
+    last = await app.commands.search("扩散", "zh", page=3)
+    assert [i.slug for i in last.items] == ["s02", "s01", "s00"]
+    beyond = await app.commands.search("扩散", "en", page=4)
+    assert isinstance(beyond, Notice) and beyond.text == "There is no page 4: there are 3 pages."
+    assert (await app.commands.search("扩散", "en", page=0)).is_error
+    nothing = await app.commands.search("不存在", "zh", page=1)
+    assert isinstance(nothing, SearchResults) and nothing.total == 0 and nothing.pages == 1
+
+
+async def test_hostile_searches_find_nothing_without_error(app, write_post):
+    await seeded(app, write_post, count=2)
+    for hostile in ('"', "*", "NEAR(", "%", "_", "\\", ":", "&|!()", "#", "' OR 1=1 --"):
+        reply = await app.commands.run(f"/search {hostile}", "en")
+        assert isinstance(reply, SearchResults) and reply.items == (), hostile
+
+
+# A blog like the seeds (/work/shared/seeds): three posts say 扩散, two of them only in the body;
+# four are tagged diffusion, none saying so in a title, excerpt, category or slug.
+LONG_SDE = "随机微分方程。\n\n" + "推导。\n\n" * 80 + "g(t) 可以看成是扩散系数。"
+LONG_SCORE = "Score matching 的直觉。\n\n" + "细节。\n\n" * 80 + "它和扩散过程的联系。"
+SEEDS = [
+    ("camera.md", "深度相机", "双目方案、结构光与 TOF。" + "深度相机的分类。\n\n" * 60, "", "相机"),
+    ("edm.md", "统一扩散模型框架", "基于 EDM 的推导。", "diffusion, 生成模型", "生成模型"),
+    ("sde.md", "从 SDE 看生成模型", LONG_SDE, "diffusion, sde", "生成模型"),
+    ("ddp.md", "DDP Pytorch 例子", "一个最简单的例子。", "pytorch", "Python"),
+    ("score.md", "分数匹配", LONG_SCORE, "diffusion", "生成模型"),
+    ("vae.md", "变分自编码器", "ELBO 的推导。", "vae, Diffusion", "生成模型"),
+    ("relu.md", "激活函数去哪了", "ReLU 怎么了。", "llm", "随笔"),
+]
+
+
+async def test_the_reported_cases_on_a_seed_like_blog(app, write_post):
+    for n, (name, title, body, tags, category) in enumerate(SEEDS):
+        meta = {"category": category, "slug": name.removesuffix(".md")}
+        if tags:
+            meta["tags"] = tags
+        write_post(name, title, date=f"2026-0{n + 1}-10", body=body, **meta)
+    await app.scan()
+    found = await app.commands.run("/search 扩散", "zh")
+    assert found.total == 3 and [i.slug for i in found.items] == ["edm", "score", "sde"]
+    assert "扩散" in found.snippets[1] and "扩散" in found.snippets[2]
+    for query in ("/search diffusion", "/search #diffusion", "/search DIFFUSION"):
+        tagged = await app.commands.run(query, "zh")
+        assert tagged.total == 4 and {i.slug for i in tagged.items} == {"edm", "sde", "score", "vae"}, query
+    both = await app.commands.run("/search 扩散，diffusion", "zh")
+    assert {i.slug for i in both.items} == {"edm", "sde", "score"}

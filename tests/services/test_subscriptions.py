@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.content.models import Notice
 from bot.services.schedules import ScheduleError, parse_digest
-from bot.services.subscriptions import Chat
+from bot.services.subscriptions import Chat, split_categories
 from bot.store.models import Destination
 from tests.both_databases import database_url  # noqa: F401  (these queries run on both databases)
 
@@ -183,3 +183,10 @@ async def test_ensure_adds_a_chat_once_and_keeps_what_it_chose(app):
     assert not await app.commands.subscriptions.ensure(terminal)
     found = await only_destination(app)
     assert (found.chat_id, found.title, found.silent) == ("stdout", "terminal", True)
+
+
+def test_category_lists_take_ascii_and_full_width_separators():
+    known = {"生成模型": "生成模型", "reinforcement learning": "Reinforcement Learning", "python": "Python"}
+    for typed in ("生成模型，Reinforcement Learning；Python", "生成模型、Reinforcement Learning,Python",
+                  "生成模型; Reinforcement Learning ，Python"):  # fmt: skip
+        assert split_categories(typed, known) == ["生成模型", "Reinforcement Learning", "Python"], typed
