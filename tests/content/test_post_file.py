@@ -1,3 +1,4 @@
+import pickle
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -188,3 +189,23 @@ def test_categories_in_every_shape():
     assert category("categories: machine learning", "_posts/2024-01-01-p.md") == "machine"
     assert category("category: [a, b]") == "a"
     assert category("") == "Uncategorized"
+
+
+def test_the_body_and_its_search_text_are_kept():
+    post = parse(
+        "---\ntitle: 扩散模型\ndate: 2026-11-20\n---\n\n# 扩散模型\n\n正文**加粗**，见[论文](https://x.org)。\n"
+    )
+    assert post.body.strip() == "正文**加粗**，见[论文](https://x.org)。"  # the title heading dropped
+    assert post.search_text == "正文加粗，见论文。"
+    other = parse("---\ntitle: Another title\ndate: 2026-11-20\n---\n# A heading that differs\n\ntext\n")
+    assert (
+        other.body.startswith("# A heading that differs")
+        and other.search_text == "A heading that differs text"
+    )
+    assert pickle.loads(pickle.dumps(post)) == post
+
+
+def test_dates_are_whole_seconds():
+    modified = datetime(2026, 11, 20, 8, 30, 15, 123456, tzinfo=UTC)
+    post = parse_post(b"---\ntitle: T\n---\nx\n", "t.md", DEFAULTS, modified=modified)
+    assert post.published_at == modified.replace(microsecond=0)
