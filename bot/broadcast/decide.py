@@ -50,6 +50,9 @@ class Outcome:
     new_chat_id: str | None = None
     rate_limited: bool = False
     chat_id: str | None = None  # where a sent message is: its later edits and deletes go there
+    # An edit that changed which messages show the post (a whole post grew or shrank by a part):
+    # the post's sent row takes these ids, so the next edit or delete finds every part.
+    replaced: tuple[int, list[str]] | None = None  # (post id, new message ids)
 
 
 @dataclass(frozen=True, slots=True)

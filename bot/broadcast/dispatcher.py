@@ -330,8 +330,10 @@ class Dispatcher:
             if view is None:
                 return replace(sent, status=Verdict.FAILED, error="post no longer published")
             if job.kind is DeliveryKind.EDIT:
-                await self.sender.edit(job.target, message_ids, shown(view, job))
-                return replace(sent, sent_at=now())
+                ids = await self.sender.edit(job.target, message_ids, shown(view, job))
+                post_id = job.due.post_id
+                replaced = (post_id, ids) if ids is not None and post_id is not None else None
+                return replace(sent, sent_at=now(), replaced=replaced)
             ids = await self.sender.send(job.target, shown(view, job))
             return replace(sent, message_ids=ids, sent_at=now(), chat_id=job.target.chat_id)
         except SendError as exc:

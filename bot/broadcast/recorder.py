@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.broadcast.decide import Outcome, Verdict
 from bot.store.destinations import move_chat, settle_pending
 from bot.store.models import DELIVERIES, Destination
-from bot.store.states import DeliveryStatus
+from bot.store.states import DeliveryKind, DeliveryStatus
 
 RETRIED = (Verdict.RETRY, Verdict.MOVED)  # pending again
 FAILED = (Verdict.FAILED, Verdict.GONE, Verdict.MOVED_AWAY)
@@ -95,6 +95,8 @@ async def apply(session: AsyncSession, outcomes: list[Outcome]) -> None:
         if rows:
             await _update_many(session, rows)
     for outcome in outcomes:
+        if outcome.replaced is not None:
+            await _replace_ids(session, outcome.destination_id, *outcome.replaced)
         if outcome.status is Verdict.GONE:
             await _disable(session, outcome)
         elif outcome.status in (Verdict.MOVED, Verdict.MOVED_AWAY) and outcome.new_chat_id is not None:
@@ -106,6 +108,20 @@ async def _update_many(session: AsyncSession, rows: list[dict[str, object]]) -> 
     columns: dict[str, object] = {key: bindparam(f"v_{key}") for key in rows[0] if key != "id"}
     statement = update(DELIVERIES).where(DELIVERIES.c.id == bindparam("v_id")).values(columns)
     await session.execute(statement, [{f"v_{key}": value for key, value in row.items()} for row in rows])
+
+
+async def _replace_ids(session: AsyncSession, destination_id: int, post_id: int, ids: list[str]) -> None:
+    """Point the post's sent row at the messages that show it now."""
+    await session.execute(
+        update(DELIVERIES)
+        .where(
+            DELIVERIES.c.post_id == post_id,
+            DELIVERIES.c.destination_id == destination_id,
+            DELIVERIES.c.kind == DeliveryKind.POST,
+            DELIVERIES.c.status == DeliveryStatus.SENT,
+        )
+        .values(message_ids=ids)
+    )
 
 
 async def _disable(session: AsyncSession, outcome: Outcome) -> None:

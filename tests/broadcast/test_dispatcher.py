@@ -375,3 +375,21 @@ async def test_a_destination_language_wins_for_posts_and_digests_whatever_the_de
     assert isinstance(views["1"], Transmission) and views["1"].lang == chosen
     assert isinstance(views["2"], Transmission) and views["2"].lang == default
     assert isinstance(views["9"], LatestPage) and views["9"].lang == chosen
+
+
+async def test_an_edit_that_changes_the_messages_points_later_edits_at_the_new_ones(
+    app, clock, tg, write_post
+):
+    """A whole post that grew by a part: the next edit must reach every part, the new one too."""
+    await add(app, clock, "1")
+    await publish(app, write_post, "p", title="One part")
+    await app.drain()
+    first = tg.sent[0].message_id
+    tg.edit_ids.append([first, "extra"])
+    clock.advance(seconds=5)
+    await publish(app, write_post, "p", title="Two parts")
+    await app.drain()
+    clock.advance(seconds=5)
+    await publish(app, write_post, "p", title="Changed again")
+    await app.drain()
+    assert [ids for _, ids, _ in tg.edits] == [[first], [first, "extra"]]

@@ -28,6 +28,7 @@ class FakePlatform:
     deletes: list[tuple[str, list[str]]] = field(default_factory=list)
     failures: dict[str, list[SendError]] = field(default_factory=lambda: defaultdict(list))
     attempts: int = 0
+    edit_ids: list[list[str]] = field(default_factory=list)  # what the next edits answer (new message ids)
 
     def fail(self, chat_id: str, *errors: SendError) -> None:
         self.failures[chat_id].extend(errors)
@@ -46,9 +47,10 @@ class FakePlatform:
         )
         return [message_id]
 
-    async def edit(self, target: Target, message_ids: list[str], view: View) -> None:
+    async def edit(self, target: Target, message_ids: list[str], view: View) -> list[str] | None:
         self._maybe_fail(target.chat_id)
         self.edits.append((target.chat_id, message_ids, view))
+        return self.edit_ids.pop(0) if self.edit_ids else None
 
     async def delete(self, target: Target, message_ids: list[str]) -> None:
         self._maybe_fail(target.chat_id)
