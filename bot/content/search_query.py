@@ -194,25 +194,24 @@ def title_hit(query: SearchQuery, document: Document) -> bool:
 
 
 def fts_stream(text: str) -> str:
-    """Tokens for SQLite's unicode61 tokenizer: each CJK character alone, words as they are.
+    """Return tokens for SQLite's unicode61 tokenizer: each CJK character alone, words as they are.
 
-    A filler token sits wherever something other than a letter or digit separates a CJK
-    character from its neighbour, so a phrase of CJK tokens matches only adjacent characters.
+    A filler token stands for whatever separates two CJK characters without a letter or digit
+    between them, so a phrase of CJK tokens matches only characters that touch. (The unit
+    separator around each CJK character is read by the tokenizer as a space.)
     """
     lowered = text.lower()
     if _RESERVED.search(lowered):
         lowered = _RESERVED.sub(" ", lowered)
-    parts = _CJK_SPLIT.split(lowered)
-    out: list[str] = []
-    last = len(parts) - 1
-    for index, part in enumerate(parts):
-        if index % 2:
-            out.append(" ".join(part))
-        elif part:
-            lead = FILLER if index > 0 and not part[0].isalnum() else ""
-            trail = FILLER if index < last and not part[-1].isalnum() else ""
-            out.append(f"{lead} {part} {trail}")
-    return " ".join(out)
+    parts = _CJK_SPLIT.split(lowered)  # other text, a CJK run, other text, ...
+    parts[1::2] = ["\x1f" + _APART.join(run) + "\x1f" for run in parts[1::2]]
+    parts[2:-1:2] = [part if _TOKEN_CHAR.search(part) else _FILLED for part in parts[2:-1:2]]
+    return "".join(parts)
+
+
+_TOKEN_CHAR = re.compile(r"[^\W_]")
+_APART = "\x1f\x1f"
+_FILLED = f" {FILLER} "
 
 
 def fts_tags(tags: Iterable[str]) -> str:

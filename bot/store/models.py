@@ -146,7 +146,11 @@ class PostRow(Base):
         Text().with_variant(TSVECTOR(), "postgresql"), deferred=True
     )
 
-    __table_args__ = (Index("ix_posts_state_published", "state", "published_at"),)
+    __table_args__ = (
+        Index("ix_posts_state_published", "state", "published_at"),
+        # Pages of /latest and their count read only this index, not rows carrying whole bodies.
+        Index("ix_posts_listing", "state", "draft", "published_at", "id"),
+    )
 
 
 class SlugHistory(Base):

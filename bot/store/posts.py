@@ -12,11 +12,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    Result,
     Select,
     and_,
     delete,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
@@ -36,6 +38,7 @@ from sqlalchemy.orm import undefer
 
 from bot.content.models import CategoryCount, FullPost, Lang, Transmission
 from bot.content.search_query import (
+    FILLER,
     TITLE_MARK,
     Document,
     SearchQuery,
@@ -54,7 +57,8 @@ from bot.store.states import PostState
 
 def published(now: datetime) -> ColumnElement[bool]:
     """Select posts a reader may see at `now`: present, not drafts, and dated no later than now."""
-    return and_(PostRow.state == PostState.ACTIVE, PostRow.draft.is_(False), PostRow.published_at <= now)
+    # `draft = false`, not `IS false`: an equality both databases can look up in ix_posts_listing.
+    return and_(PostRow.state == PostState.ACTIVE, PostRow.draft == false(), PostRow.published_at <= now)
 
 
 def newest_first(query: Select[PostRow]) -> Select[PostRow]:
@@ -157,7 +161,7 @@ def _sqlite_tags(tags: str | None) -> str:
 
 
 def _sqlite_meta(category: str | None, slug: str | None) -> str:
-    return f"{fts_stream(category or '')} {fts_stream(' ')} {fts_stream(slug or '')}"
+    return f"{fts_stream(category or '')} {FILLER} {fts_stream(slug or '')}"
 
 
 def register_sqlite_functions(connection: Any) -> None:
@@ -216,18 +220,31 @@ async def _unindexed_matches(
 ) -> list[tuple[Any, int, bool]]:
     """Match the posts the search index has not caught up with yet, by the reference rules."""
     if sqlite:
-        pending: ColumnElement[bool] = PostRow.id > await _watermark(session)
+        mark, last = (await session.execute(_SQLITE_PENDING)).one()
+        if last is None or last <= (mark or 0):
+            return []  # the usual case, answered from the primary key
+        pending: ColumnElement[bool] = PostRow.id > (mark or 0)
     else:
-        pending = PostRow.search_lexemes.is_(None)
-    columns = (PostRow.id, PostRow.published_at, PostRow.title, PostRow.tags, PostRow.category, PostRow.slug)
-    rows = await session.execute(select(*columns, PostRow.search_text).where(pending, published(now)))
+        pending = PostRow.search_lexemes.is_(None)  # ix_posts_search_pending: empty when caught up
+    columns = (PostRow.id, PostRow.published_at, PostRow.state, PostRow.draft, PostRow.title, PostRow.tags)
+    rows = await session.execute(
+        select(*columns, PostRow.category, PostRow.slug, PostRow.search_text).where(pending)
+    )
     found = []
-    for post_id, published_at, title, tags, category, slug, search_text in rows:
+    for post_id, published_at, state, draft, title, tags, category, slug, search_text in rows:
+        if state != PostState.ACTIVE or draft or published_at > now:
+            continue  # checked here, so the query above stays on its own index
         document = Document(title, list(tags or ()), category, slug, search_text)
         if matches(query, document):
             order = search_key(published_at, post_id) if sqlite else (published_at, post_id)
             found.append((order, post_id, title_hit(query, document)))
     return found
+
+
+_SQLITE_PENDING = text(
+    f"SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = '{WATERMARK_KEY}'), "
+    "(SELECT max(id) FROM posts)"
+)
 
 
 async def _watermark(session: AsyncSession) -> int:
@@ -249,33 +266,32 @@ async def _sqlite_groups(
     session: AsyncSession, query: SearchQuery, now: datetime, need: int
 ) -> tuple[_Group, _Group]:
     everything = " AND ".join(_fts_term(term) for term in query.terms)
-    in_title = " OR ".join(f"{{title}} : {_fts_term(term)}" for term in query.plain)
-    ranks = [(f"({everything}) AND ({in_title})", f"({everything}) NOT ({in_title})")] if in_title else []
-    title, rest = _Group(), _Group()
-    latest = search_key(now, (1 << _ID_BITS) - 1)
-    total = await _fts_count(session, everything, latest)
-    if ranks:
-        title.count = await _fts_count(session, ranks[0][0], latest)
-        title.top = await _fts_top(session, ranks[0][0], latest, need)
-    rest.count = total - title.count
-    if need > len(title.top) and rest.count:
-        others = ranks[0][1] if ranks else everything
-        rest.top = await _fts_top(session, others, latest, need - len(title.top))
+    in_title = " OR ".join(f"{{title}} : {_fts_term(term)}" for term in query.plain) or '"\u01c1"'
+    values = {
+        "all": everything,
+        "title": f"({everything}) AND ({in_title})",
+        "rest": f"({everything}) NOT ({in_title})",
+        "latest": search_key(now, (1 << _ID_BITS) - 1),
+    }
+    total, in_titles = (await session.execute(_FTS_COUNTS, values)).one()
+    title, rest = _Group(count=int(in_titles)), _Group(count=int(total) - int(in_titles))
+    values |= {"first": min(need, title.count), "then": min(need - min(need, title.count), rest.count)}
+    for key, ranked in await session.execute(_FTS_TOP, values):
+        (title if ranked else rest).top.append((key, key & ((1 << _ID_BITS) - 1)))
     return title, rest
 
 
-async def _fts_count(session: AsyncSession, match: str, latest: int) -> int:
-    sql = "SELECT count(*) FROM posts_search WHERE posts_search MATCH :match AND rowid <= :latest"
-    return int(await session.scalar(text(sql), {"match": match, "latest": latest}) or 0)
-
-
-async def _fts_top(session: AsyncSession, match: str, latest: int, count: int) -> list[tuple[Any, int]]:
-    sql = (
-        "SELECT rowid FROM posts_search WHERE posts_search MATCH :match AND rowid <= :latest "
-        "ORDER BY rowid DESC LIMIT :count"
-    )
-    keys = (await session.execute(text(sql), {"match": match, "latest": latest, "count": count})).scalars()
-    return [(key, key & ((1 << _ID_BITS) - 1)) for key in keys]
+# One round trip each: the two counts, then the best of each rank (title hits, the rest).
+_FTS_MATCH = "SELECT {what} FROM posts_search WHERE posts_search MATCH :{match} AND rowid <= :latest"
+_FTS_COUNTS = text(
+    f"SELECT ({_FTS_MATCH.format(what='count(*)', match='all')}), "
+    f"({_FTS_MATCH.format(what='count(*)', match='title')})"
+)
+_FTS_TOP = text(
+    f"SELECT * FROM ({_FTS_MATCH.format(what='rowid, 1', match='title')} ORDER BY rowid DESC LIMIT :first) "
+    f"UNION ALL SELECT * FROM ({_FTS_MATCH.format(what='rowid, 0', match='rest')} "
+    "ORDER BY rowid DESC LIMIT :then)"
+)
 
 
 # PostgreSQL: tsquery over search_lexemes; a CJK piece of 3+ characters is checked in the text.
@@ -314,10 +330,15 @@ def _checked(term: Term, title_only: bool) -> list[ColumnElement[bool]]:
     return [_in_any_field(piece) for piece in long]
 
 
+# The GIN index's own predicate, word for word, so the planner can use the partial index.
+_INDEXED_SQL = text("posts.state = 'active' AND NOT posts.draft")
+
+
 async def _postgres_groups(
     session: AsyncSession, query: SearchQuery, now: datetime, need: int
 ) -> tuple[_Group, _Group]:
     everything = and_(
+        _INDEXED_SQL,
         published(now),
         _lexemes_match(" & ".join(_ts_term(term) for term in query.terms)),
         *(check for term in query.terms for check in _checked(term, False)),
@@ -326,21 +347,28 @@ async def _postgres_groups(
         false(),
         *(and_(_lexemes_match(_ts_term(term, TITLE_MARK)), *_checked(term, True)) for term in query.plain),
     )
-    title, rest = _Group(), _Group()
-    count = select(func.count()).select_from(PostRow)
-    total = int(await session.scalar(count.where(everything)) or 0)
-    title.count = int(await session.scalar(count.where(everything, in_title)) or 0) if query.plain else 0
-    rest.count = total - title.count
-    title.top = await _pg_top(session, and_(everything, in_title), need) if title.count else []
-    if need > len(title.top) and rest.count:
-        rest.top = await _pg_top(session, and_(everything, not_(in_title)), need - len(title.top))
+    counted = select(func.count()).select_from(PostRow)
+    both = select(
+        counted.where(everything).scalar_subquery(), counted.where(everything, in_title).scalar_subquery()
+    )
+    total, in_titles = (await session.execute(both)).one()
+    title, rest = _Group(count=int(in_titles)), _Group(count=int(total) - int(in_titles))
+    first = min(need, title.count)
+    then = min(need - first, rest.count)
+    ranks = [
+        _pg_top(and_(everything, in_title), first, 1),
+        _pg_top(and_(everything, not_(in_title)), then, 0),
+    ]
+    rows = cast("Result[datetime, int, int]", await session.execute(union_all(*ranks)))
+    for published_at, post_id, ranked in rows:
+        (title if ranked else rest).top.append(((published_at, post_id), post_id))
     return title, rest
 
 
-async def _pg_top(session: AsyncSession, where: ColumnElement[bool], count: int) -> list[tuple[Any, int]]:
-    query = select(PostRow.published_at, PostRow.id).where(where)
-    query = query.order_by(PostRow.published_at.desc(), PostRow.id.desc()).limit(count)
-    return [((published_at, post_id), post_id) for published_at, post_id in await session.execute(query)]
+def _pg_top(where: ColumnElement[bool], count: int, ranked: int) -> Select[datetime, int, int]:
+    best = select(PostRow.published_at, PostRow.id, literal(ranked).label("ranked")).where(where)
+    ordered = best.order_by(PostRow.published_at.desc(), PostRow.id.desc()).limit(count).subquery()
+    return select(ordered.c.published_at, ordered.c.id, ordered.c.ranked)
 
 
 # --- keeping the search index up -------------------------------------------------------------
@@ -389,7 +417,8 @@ INSERT INTO posts_search(rowid, title, tags, meta, body)
 SELECT search_key(published_at, id), search_stream(title), search_tags(tags),
        search_meta(category, slug), search_stream(search_text)
 FROM posts WHERE id > :start AND id <= :end AND state = 'active' AND NOT draft
-"""
+ORDER BY published_at, id
+"""  # in rowid order: FTS5 flushes what it holds in memory whenever a rowid comes out of order
 _POSTGRES_CATCH_UP = (
     "UPDATE posts SET search_lexemes = array_to_tsvector(CAST(:lexemes AS text[])) WHERE id = :id"
 )

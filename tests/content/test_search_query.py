@@ -84,10 +84,10 @@ def test_title_hits():
 
 
 def test_the_stream_has_a_token_per_cjk_character_and_fillers_at_gaps():
-    assert fts_stream("扩散模型，Diffusion-based 扩 散").split() == [
-        "扩", "散", "模", "型", FILLER, "，diffusion-based", FILLER, "扩", FILLER, FILLER, "散",
+    assert fts_stream("扩散模型，Diffusion-based 扩 散。扩abc散").split() == [
+        "扩", "散", "模", "型", "，diffusion-based", "扩", FILLER, "散", FILLER, "扩", "abc", "散",
     ]  # fmt: skip
-    assert FILLER not in fts_stream("a\ue000b").replace(" ", "")[1:-1]
+    assert FILLER not in fts_stream("a\ue000b ǂ")
     tags = fts_tags(["扩散模型", "VAE"])
     assert tags.split()[-2:] == [tag_token("扩散模型"), tag_token("vae")]
 

@@ -87,6 +87,8 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column('search_lexemes', sa.Text().with_variant(TSVECTOR(), 'postgresql'), nullable=True)
         )
+        # /latest and its count from the index alone: rows now carry whole bodies.
+        batch_op.create_index('ix_posts_listing', ['state', 'draft', 'published_at', 'id'], unique=False)
     for statement in SQLITE if dialect == 'sqlite' else POSTGRESQL if dialect == 'postgresql' else []:
         op.execute(statement)
 
@@ -104,6 +106,7 @@ def downgrade() -> None:
         op.execute("DROP INDEX IF EXISTS ix_posts_search_pending")
         op.execute("DROP INDEX IF EXISTS ix_posts_search_lexemes")
     with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.drop_index('ix_posts_listing')
         batch_op.drop_column('search_lexemes')
         batch_op.drop_column('search_text')
         batch_op.drop_column('body')
