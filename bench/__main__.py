@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import engine_bench, index_bench, memory_bench, real_bench, render_bench
+from bench import engine_bench, index_bench, memory_bench, real_bench, render_bench, search_bench
 from bench.index_bench import BenchError, Context
 from bench.report import CpuMeter, Row, load_results, machine_info, merge_results, render_table
 
@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, Callable[[Context], list[Row]]] = {
     "saved_to_sent": engine_bench.saved_to_sent,
     "memory": memory_bench.memory,
     "render_full": render_bench.render_full_post,
+    "search": search_bench.latest_search,
 }
 
 

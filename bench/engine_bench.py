@@ -38,7 +38,7 @@ from bot.app import App, build_app
 from bot.broadcast.pacing import NO_LIMITS, Limits, Window
 from bot.broadcast.sender import Target
 from bot.clock import SystemClock
-from bot.content.models import View
+from bot.content.models import FullPost, View
 from bot.settings import Settings, load_settings
 from bot.store.models import Delivery, Destination
 
@@ -480,11 +480,11 @@ class InstantPlatform:
         self.name = name
         self.sends = 0
 
-    async def send(self, target: Target, view: View) -> list[str]:
+    async def send(self, target: Target, view: View | FullPost) -> list[str]:
         self.sends += 1
         return [str(self.sends)]
 
-    async def edit(self, target: Target, message_ids: list[str], view: View) -> None:
+    async def edit(self, target: Target, message_ids: list[str], view: View | FullPost) -> None:
         return None
 
     async def delete(self, target: Target, message_ids: list[str]) -> None:

@@ -73,7 +73,8 @@ class App:
             sender,
             pacer or Pacer(limits or self.limits_for(sender.name)),
             self.clock,
-            engine or EngineSettings(
+            engine
+            or EngineSettings(
                 concurrency=self.settings.send_concurrency,
                 lang=self.settings.language,
                 site_url=self.settings.site_url,
