@@ -150,9 +150,7 @@ def _parse(raw: bytes, path: str, defaults: PostDefaults, modified: datetime | N
         draft=_draft(meta, where),
         source_path=path,
         content_hash=content_hash(raw),
-        updated_at=fields.date_field(meta, fields.UPDATED_KEYS, defaults.timezone)
-        if _has_update(meta)
-        else None,
+        updated_at=_updated_at(meta, defaults.timezone),
         body=body,
         search_text=search_text(body),
     )
@@ -190,6 +188,10 @@ def _draft(meta: Mapping[str, Any], where: placement.Placement) -> bool:
     if isinstance(published, (bool, str)) and not fields.flag(meta, "published", default=True):
         return True
     return placement.is_draft(where, meta)
+
+
+def _updated_at(meta: Mapping[str, Any], zone: tzinfo) -> datetime | None:
+    return fields.date_field(meta, fields.UPDATED_KEYS, zone) if _has_update(meta) else None
 
 
 def _has_update(meta: Mapping[str, Any]) -> bool:

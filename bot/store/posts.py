@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
     ColumnElement,
-    Result,
+    Integer,
     Select,
     and_,
+    bindparam,
+    cast,
     delete,
     exists,
     false,
@@ -29,7 +30,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    union_all,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
@@ -53,6 +54,8 @@ from bot.content.search_query import (
 )
 from bot.store.models import MetaValue, PostRow, SlugHistory
 from bot.store.states import PostState
+
+LISTED_KEY = "listed_posts"  # meta: how many posts are active and not drafts (kept by triggers)
 
 
 def published(now: datetime) -> ColumnElement[bool]:
@@ -100,9 +103,29 @@ def to_full_post(row: PostRow, site_url: str) -> FullPost:
 
 
 async def count_published(session: AsyncSession, now: datetime) -> int:
-    """Count the posts a reader can see."""
-    query = select(func.count()).select_from(PostRow).where(published(now))
-    return int((await session.execute(query)).scalar_one())
+    """Count the posts a reader can see.
+
+    That is the listed posts (a counter kept by triggers, see migration 0004) less those dated
+    in the future (few, found in ix_posts_listing): no scan of 100,000 rows for each page.
+    """
+    listed, future = (await session.execute(_COUNT_PUBLISHED, {"now": now})).one()
+    if listed is None:  # a schema built without the migrations: count them all
+        query = select(func.count()).select_from(PostRow).where(published(now))
+        return int((await session.execute(query)).scalar_one())
+    return int(listed) - int(future)
+
+
+_COUNT_PUBLISHED = select(
+    select(cast(MetaValue.value, Integer)).where(MetaValue.key == LISTED_KEY).scalar_subquery(),
+    select(func.count())
+    .select_from(PostRow)
+    .where(
+        PostRow.state == PostState.ACTIVE,
+        PostRow.draft == false(),
+        PostRow.published_at > bindparam("now", type_=PostRow.published_at.type),
+    )
+    .scalar_subquery(),
+)
 
 
 async def latest(session: AsyncSession, now: datetime, offset: int, limit: int) -> Sequence[PostRow]:
@@ -172,12 +195,8 @@ def register_sqlite_functions(connection: Any) -> None:
     connection.create_function("search_meta", 2, _sqlite_meta, deterministic=True)
 
 
-@dataclass(slots=True)
-class _Group:
-    """Matches of one rank (title hits, or the rest): how many, and the best few in order."""
-
-    count: int = 0
-    top: list[tuple[Any, int]] = field(default_factory=list)  # (order, post id), best first
+Ranked = tuple[Any, int]  # (what orders it, newest last; the post id)
+_MASK = (1 << _ID_BITS) - 1
 
 
 async def search(
@@ -185,22 +204,26 @@ async def search(
 ) -> tuple[Sequence[PostRow], int]:
     """Find published posts matching every term: title hits first, then the rest, newest first.
 
-    Returns one page (`offset`, `limit`) of rows, their search_text loaded, and the total.
+    Returns one page (`offset`, `limit`) of rows, their search_text loaded, and the total. Only the
+    total is counted; each rank is read newest first and only as far as the page needs, so a
+    page of a common word costs one count and a few rows.
     """
     if not query.terms:
         return [], 0
     need = offset + limit
     sqlite = _is_sqlite(session)
-    backend = _sqlite_groups if sqlite else _postgres_groups
-    title, rest = await backend(session, query, now, need)
-    for order, post_id, in_title in await _unindexed_matches(session, query, now, sqlite):
-        group = title if in_title else rest
-        group.count += 1
-        group.top.append((order, post_id))
-    for group in (title, rest):
-        group.top.sort(reverse=True)
-    ids = [post_id for _, post_id in (title.top[:need] + rest.top[:need])][offset:need]
-    return await _rows(session, ids), title.count + rest.count
+    index = _FtsIndex(query, now) if sqlite else _GinIndex(query, now)
+    pending = await _unindexed_matches(session, query, now, sqlite)
+    total, found = await index.first(session, need)
+    title = sorted(
+        found + [(order, post_id) for order, post_id, in_title in pending if in_title], reverse=True
+    )
+    rest: list[Ranked] = []
+    if len(found) < need and len(title) < need:  # every title hit is known: the rest follow them
+        others = [(order, post_id) for order, post_id, in_title in pending if not in_title]
+        rest = sorted(await index.rest(session, need - len(title)) + others, reverse=True)
+    ids = [post_id for _, post_id in (title + rest)[:need]][offset:]
+    return await _rows(session, ids), total + len(pending)
 
 
 def _is_sqlite(session: AsyncSession) -> bool:
@@ -262,36 +285,38 @@ def _fts_term(term: Term) -> str:
     return "(" + " AND ".join(f'"{" ".join(p)}"' if is_cjk(p) else f'"{p}"*' for p in term.pieces) + ")"
 
 
-async def _sqlite_groups(
-    session: AsyncSession, query: SearchQuery, now: datetime, need: int
-) -> tuple[_Group, _Group]:
-    everything = " AND ".join(_fts_term(term) for term in query.terms)
-    in_title = " OR ".join(f"{{title}} : {_fts_term(term)}" for term in query.plain) or '"\u01c1"'
-    values = {
-        "all": everything,
-        "title": f"({everything}) AND ({in_title})",
-        "rest": f"({everything}) NOT ({in_title})",
-        "latest": search_key(now, (1 << _ID_BITS) - 1),
-    }
-    total, in_titles = (await session.execute(_FTS_COUNTS, values)).one()
-    title, rest = _Group(count=int(in_titles)), _Group(count=int(total) - int(in_titles))
-    values |= {"first": min(need, title.count), "then": min(need - min(need, title.count), rest.count)}
-    for key, ranked in await session.execute(_FTS_TOP, values):
-        (title if ranked else rest).top.append((key, key & ((1 << _ID_BITS) - 1)))
-    return title, rest
+class _FtsIndex:
+    """SQLite: FTS5 queries over posts_search (columns title, tags, meta, body)."""
+
+    def __init__(self, query: SearchQuery, now: datetime) -> None:
+        everything = " AND ".join(_fts_term(term) for term in query.terms)
+        # A tag-only query has no title hits: ǁ is never indexed.
+        in_title = " OR ".join(f"{{title}} : {_fts_term(term)}" for term in query.plain) or '"\u01c1"'
+        self.values = {
+            "all": everything,
+            "title": f"({everything}) AND ({in_title})",
+            "rest": f"({everything}) NOT ({in_title})",
+            "latest": search_key(now, _MASK),
+        }
+
+    async def first(self, session: AsyncSession, need: int) -> tuple[int, list[Ranked]]:
+        """Return the total and the best `need` title hits, in one round trip."""
+        rows = (await session.execute(_FTS_FIRST, self.values | {"need": need})).all()
+        return int(rows[0][0]), [(key, key & _MASK) for _, key in rows if key is not None]
+
+    async def rest(self, session: AsyncSession, count: int) -> list[Ranked]:
+        """Return the best `count` matches that are not title hits."""
+        keys = (await session.execute(_FTS_REST, self.values | {"need": count})).scalars()
+        return [(key, key & _MASK) for key in keys]
 
 
-# One round trip each: the two counts, then the best of each rank (title hits, the rest).
 _FTS_MATCH = "SELECT {what} FROM posts_search WHERE posts_search MATCH :{match} AND rowid <= :latest"
-_FTS_COUNTS = text(
-    f"SELECT ({_FTS_MATCH.format(what='count(*)', match='all')}), "
-    f"({_FTS_MATCH.format(what='count(*)', match='title')})"
+_FTS_FIRST = text(
+    f"SELECT counted.n, best.rowid FROM ({_FTS_MATCH.format(what='count(*) AS n', match='all')}) AS counted "
+    f"LEFT JOIN ({_FTS_MATCH.format(what='rowid', match='title')} ORDER BY rowid DESC LIMIT :need) AS best "
+    "ON 1 ORDER BY best.rowid DESC"
 )
-_FTS_TOP = text(
-    f"SELECT * FROM ({_FTS_MATCH.format(what='rowid, 1', match='title')} ORDER BY rowid DESC LIMIT :first) "
-    f"UNION ALL SELECT * FROM ({_FTS_MATCH.format(what='rowid, 0', match='rest')} "
-    "ORDER BY rowid DESC LIMIT :then)"
-)
+_FTS_REST = text(f"{_FTS_MATCH.format(what='rowid', match='rest')} ORDER BY rowid DESC LIMIT :need")
 
 
 # PostgreSQL: tsquery over search_lexemes; a CJK piece of 3+ characters is checked in the text.
@@ -334,41 +359,45 @@ def _checked(term: Term, title_only: bool) -> list[ColumnElement[bool]]:
 _INDEXED_SQL = text("posts.state = 'active' AND NOT posts.draft")
 
 
-async def _postgres_groups(
-    session: AsyncSession, query: SearchQuery, now: datetime, need: int
-) -> tuple[_Group, _Group]:
-    everything = and_(
-        _INDEXED_SQL,
-        published(now),
-        _lexemes_match(" & ".join(_ts_term(term) for term in query.terms)),
-        *(check for term in query.terms for check in _checked(term, False)),
-    )
-    in_title = or_(
-        false(),
-        *(and_(_lexemes_match(_ts_term(term, TITLE_MARK)), *_checked(term, True)) for term in query.plain),
-    )
-    counted = select(func.count()).select_from(PostRow)
-    both = select(
-        counted.where(everything).scalar_subquery(), counted.where(everything, in_title).scalar_subquery()
-    )
-    total, in_titles = (await session.execute(both)).one()
-    title, rest = _Group(count=int(in_titles)), _Group(count=int(total) - int(in_titles))
-    first = min(need, title.count)
-    then = min(need - first, rest.count)
-    ranks = [
-        _pg_top(and_(everything, in_title), first, 1),
-        _pg_top(and_(everything, not_(in_title)), then, 0),
-    ]
-    rows = cast("Result[datetime, int, int]", await session.execute(union_all(*ranks)))
-    for published_at, post_id, ranked in rows:
-        (title if ranked else rest).top.append(((published_at, post_id), post_id))
-    return title, rest
+class _GinIndex:
+    """PostgreSQL: the GIN index over search_lexemes, CJK pieces of 3+ characters checked in the text."""
+
+    def __init__(self, query: SearchQuery, now: datetime) -> None:
+        self.everything = and_(
+            _INDEXED_SQL,
+            published(now),
+            _lexemes_match(" & ".join(_ts_term(term) for term in query.terms)),
+            *(check for term in query.terms for check in _checked(term, False)),
+        )
+        self.in_title = or_(
+            false(),
+            *(
+                and_(_lexemes_match(_ts_term(term, TITLE_MARK)), *_checked(term, True))
+                for term in query.plain
+            ),
+        )
+
+    async def first(self, session: AsyncSession, need: int) -> tuple[int, list[Ranked]]:
+        """Return the total and the best `need` title hits, in one round trip."""
+        counted = select(func.count().label("n")).select_from(PostRow).where(self.everything).subquery()
+        best = _newest(and_(self.everything, self.in_title), need).subquery()
+        both = select(counted.c.n, best.c.published_at, best.c.id).select_from(
+            counted.outerjoin(best, true())
+        )
+        rows = (await session.execute(both.order_by(best.c.published_at.desc(), best.c.id.desc()))).all()
+        return int(rows[0][0]), [
+            ((when, post_id), post_id) for _, when, post_id in rows if post_id is not None
+        ]
+
+    async def rest(self, session: AsyncSession, count: int) -> list[Ranked]:
+        """Return the best `count` matches that are not title hits."""
+        rows = await session.execute(_newest(and_(self.everything, not_(self.in_title)), count))
+        return [((when, post_id), post_id) for when, post_id in rows]
 
 
-def _pg_top(where: ColumnElement[bool], count: int, ranked: int) -> Select[datetime, int, int]:
-    best = select(PostRow.published_at, PostRow.id, literal(ranked).label("ranked")).where(where)
-    ordered = best.order_by(PostRow.published_at.desc(), PostRow.id.desc()).limit(count).subquery()
-    return select(ordered.c.published_at, ordered.c.id, ordered.c.ranked)
+def _newest(where: ColumnElement[bool], count: int) -> Select[datetime, int]:
+    query = select(PostRow.published_at, PostRow.id).where(where)
+    return query.order_by(PostRow.published_at.desc(), PostRow.id.desc()).limit(count)
 
 
 # --- keeping the search index up -------------------------------------------------------------

@@ -9,7 +9,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from bot.content.search_query import Document, matches, parse_query, title_hit
 from bot.content.search_text import search_text
@@ -250,3 +250,31 @@ async def test_every_query_finds_what_the_reference_rules_find(sessions):
             want = expected(rows, text)
             assert await found(sessions, text, limit=100) == (want, len(want)), (stage, text)
             assert (await found(sessions, text, offset=2, limit=3))[0] == want[2:5], (stage, text)
+
+
+async def test_the_published_count_follows_inserts_edits_and_deletes(sessions):
+    rng = random.Random(7)
+    await store(sessions, [row(n, draft=n % 5 == 0, days=-(n % 7 == 0)) for n in range(1, 40)], index=False)
+
+    async def both():
+        async with sessions() as session:
+            slow = select(func.count()).select_from(PostRow).where(posts.published(NOW))
+            return await posts.count_published(session, NOW), (await session.execute(slow)).scalar_one()
+
+    fast, slow = await both()
+    assert fast == slow > 0
+    for _ in range(30):
+        async with sessions() as session:
+            target = rng.randint(1, 39)
+            change = rng.choice(
+                [{"draft": True}, {"draft": False}, {"state": PostState.REMOVED}, {"state": PostState.ACTIVE}]
+            )
+            await session.execute(update(PostRow).where(PostRow.id == target).values(**change))
+            await session.commit()
+        fast, slow = await both()
+        assert fast == slow
+    async with sessions() as session:
+        await session.execute(delete(PostRow).where(PostRow.id <= 10))
+        await session.commit()
+    fast, slow = await both()
+    assert fast == slow

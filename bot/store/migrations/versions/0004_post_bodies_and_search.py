@@ -10,6 +10,9 @@ PostgreSQL: posts.search_lexemes (a tsvector the bot computes) under a partial G
 clears it when a searched column changes, and the indexer fills it again. No extension is needed
 (pg_trgm cannot look up one or two characters, the common Chinese query).
 
+Both: the meta value 'listed_posts' counts the active posts that are not drafts, kept by triggers,
+so a page of /latest need not count 100,000 rows (bot.store.posts.count_published).
+
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-03
@@ -60,6 +63,41 @@ SQLITE = [
     END""",
 ]
 
+LISTED = "UPDATE meta SET value = CAST(value AS INTEGER) {change} WHERE key = 'listed_posts'"
+SQLITE_LISTED = [
+    f"""CREATE TRIGGER posts_listed_insert AFTER INSERT ON posts WHEN {INDEXED.format(row='new')}
+    BEGIN {LISTED.format(change='+ 1')}; END""",
+    f"""CREATE TRIGGER posts_listed_update AFTER UPDATE OF state, draft ON posts
+    WHEN ({INDEXED.format(row='old')}) != ({INDEXED.format(row='new')})
+    BEGIN {LISTED.format(change=f"+ CASE WHEN {INDEXED.format(row='new')} THEN 1 ELSE -1 END")}; END""",
+    f"""CREATE TRIGGER posts_listed_delete AFTER DELETE ON posts WHEN {INDEXED.format(row='old')}
+    BEGIN {LISTED.format(change='- 1')}; END""",
+]
+POSTGRESQL_LISTED = [
+    """CREATE FUNCTION posts_listed() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        delta integer := 0;
+    BEGIN
+        IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.state = 'active' AND NOT OLD.draft THEN
+            delta := delta - 1;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.state = 'active' AND NOT NEW.draft THEN
+            delta := delta + 1;
+        END IF;
+        IF delta <> 0 THEN
+            UPDATE meta SET value = (CAST(value AS integer) + delta)::text WHERE key = 'listed_posts';
+        END IF;
+        RETURN NULL;
+    END
+    $$""",
+    """CREATE TRIGGER posts_listed AFTER INSERT OR UPDATE OF state, draft OR DELETE ON posts
+    FOR EACH ROW EXECUTE FUNCTION posts_listed()""",
+]
+COUNT_LISTED = (
+    "INSERT INTO meta (key, value) SELECT 'listed_posts', CAST(count(*) AS VARCHAR(20)) FROM posts "
+    "WHERE state = 'active' AND NOT draft"
+)
+
 POSTGRESQL = [
     "CREATE INDEX ix_posts_search_lexemes ON posts USING gin (search_lexemes) "
     "WHERE state = 'active' AND NOT draft",
@@ -89,20 +127,25 @@ def upgrade() -> None:
         )
         # /latest and its count from the index alone: rows now carry whole bodies.
         batch_op.create_index('ix_posts_listing', ['state', 'draft', 'published_at', 'id'], unique=False)
-    for statement in SQLITE if dialect == 'sqlite' else POSTGRESQL if dialect == 'postgresql' else []:
+    statements = {'sqlite': SQLITE + SQLITE_LISTED, 'postgresql': POSTGRESQL + POSTGRESQL_LISTED}
+    for statement in [*statements.get(dialect, []), COUNT_LISTED]:
         op.execute(statement)
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
+    op.execute("DELETE FROM meta WHERE key = 'listed_posts'")
     if dialect == 'sqlite':
-        for trigger in ('posts_search_insert', 'posts_search_update', 'posts_search_delete'):
+        for trigger in ('posts_search_insert', 'posts_search_update', 'posts_search_delete', 'posts_listed_insert',
+                        'posts_listed_update', 'posts_listed_delete'):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS posts_search")
         op.execute("DELETE FROM meta WHERE key = 'search_indexed_through'")
     elif dialect == 'postgresql':
         op.execute("DROP TRIGGER IF EXISTS posts_search_stale ON posts")
         op.execute("DROP FUNCTION IF EXISTS posts_search_stale()")
+        op.execute("DROP TRIGGER IF EXISTS posts_listed ON posts")
+        op.execute("DROP FUNCTION IF EXISTS posts_listed()")
         op.execute("DROP INDEX IF EXISTS ix_posts_search_pending")
         op.execute("DROP INDEX IF EXISTS ix_posts_search_lexemes")
     with op.batch_alter_table('posts', schema=None) as batch_op:
