@@ -15,10 +15,10 @@ All terms must match. Posts whose title matches a term come first, then the rest
 
 The same rules are carried out three ways, and tests hold them equal: `matches` here (the
 reference, also used for posts not yet in the search index), SQLite's FTS5 over `fts_stream`
-(one token per CJK character, so a CJK piece is an exact phrase; a filler token wherever
-punctuation or space separates a CJK character from its neighbour), and PostgreSQL's GIN index
-over `lexemes` (CJK characters and pairs, words, title and tag markers; a CJK piece of three or
-more characters is checked against the text after the index narrowed the posts down).
+(overlapping CJK character pairs and a run-end mark, so a CJK piece is one token or an exact
+phrase of pairs), and PostgreSQL's GIN index over `lexemes` (CJK characters and pairs, words,
+title and tag markers; a CJK piece of three or more characters is checked against the text
+after the index narrowed the posts down).
 """
 
 from __future__ import annotations
@@ -48,11 +48,11 @@ _CJK_SPLIT = re.compile(f"([{_CJK}]+)")
 _WORD = re.compile(f"[^\\W_{_CJK}\u01c0-\u01c3]+")
 _NOT_AFTER_WORD = f"(?<![^\\W_{_CJK}\u01c0-\u01c3])"  # a word matches only at a word's start
 _PIECE = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}\u01c0-\u01c3]+")
-# Read as spaces when indexing: private use (FTS5's unicode61 tokenizer takes it for letters, the
-# filler is one) and the click letters that mark titles and tags.
+# Read as spaces when indexing: private use (FTS5's unicode61 tokenizer takes it for letters) and
+# the click letters that mark run ends, titles and tags.
 _RESERVED = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff\u01c0-\u01c3]")
-FILLER = "\ue000"  # a token between a CJK character and a neighbour it does not touch
-TITLE_MARK = "ǀ"  # PostgreSQL: a lexeme found in the title
+RUN_END = "ǀ"  # SQLite: the mark on the last character of a CJK run
+TITLE_MARK = "ǁ"  # PostgreSQL: a lexeme found in the title
 TAG_MARK = "ǂ"  # both: a whole tag, by a hash of its lower-cased text
 
 
@@ -194,31 +194,44 @@ def title_hit(query: SearchQuery, document: Document) -> bool:
 
 
 def fts_stream(text: str) -> str:
-    """Return tokens for SQLite's unicode61 tokenizer: each CJK character alone, words as they are.
+    """Return tokens for SQLite's unicode61 tokenizer: CJK character pairs, and words as they are.
 
-    A filler token stands for whatever separates two CJK characters without a letter or digit
-    between them, so a phrase of CJK tokens matches only characters that touch. (The unit
-    separator around each CJK character is read by the tokenizer as a space.)
+    Each CJK character is written with the one after it (扩散模型: 扩散 散模 模型), and the last one of
+    a run with the end mark (型ǀ): a CJK piece of two characters is one token, a longer one a phrase
+    of pairs, a single character the prefix of a token, and no phrase reaches past a run's end.
     """
     lowered = text.lower()
     if _RESERVED.search(lowered):
         lowered = _RESERVED.sub(" ", lowered)
     parts = _CJK_SPLIT.split(lowered)  # other text, a CJK run, other text, ...
-    parts[1::2] = ["\x1f" + _APART.join(run) + "\x1f" for run in parts[1::2]]
-    parts[2:-1:2] = [part if _TOKEN_CHAR.search(part) else _FILLED for part in parts[2:-1:2]]
+    parts[1::2] = [_pairs(run) for run in parts[1::2]]
     return "".join(parts)
 
 
-_TOKEN_CHAR = re.compile(r"[^\W_]")
-_APART = "\x1f\x1f"
-_FILLED = f" {FILLER} "
+def _pairs(run: str) -> str:
+    if len(run) == 1:
+        return f" {run}{RUN_END} "
+    return f" {' '.join(map(add, run, run[1:]))} {run[-1]}{RUN_END} "
+
+
+def fts_piece(piece: str) -> str:
+    """Return the FTS5 query for one piece (pieces hold only letters and digits: quoting is enough)."""
+    if not is_cjk(piece):
+        return f'"{piece}"*'
+    if len(piece) == 1:
+        return f'"{piece}"*'  # any pair it starts, or its run's end
+    return '"' + " ".join(map(add, piece, piece[1:])) + '"'
 
 
 def fts_tags(tags: Iterable[str]) -> str:
-    """Return the tags column: each tag's tokens, fillers between tags, then whole-tag tokens."""
+    """Return the tags column: each tag's tokens, then each whole-tag token."""
     tags = list(tags)
-    streams = f" {FILLER} ".join(fts_stream(tag) for tag in tags)
-    return f"{streams} {FILLER} " + " ".join(tag_token(tag) for tag in tags) if tags else ""
+    return " ".join([*(fts_stream(tag) for tag in tags), *(tag_token(tag) for tag in tags)])
+
+
+def fts_meta(category: str, slug: str) -> str:
+    """Return the column of the category and the slug."""
+    return f"{fts_stream(category)} {fts_stream(slug)}"
 
 
 def _grams(text: str, into: set[str], mark: str = "") -> None:

@@ -82,6 +82,12 @@ SEARCH_OBJECTS = frozenset(
         "posts_search_config",
         "posts_search_docsize",
         "posts_search_content",
+        "posts_search_title",
+        "posts_search_title_data",
+        "posts_search_title_idx",
+        "posts_search_title_config",
+        "posts_search_title_docsize",
+        "posts_search_title_content",
         "ix_posts_search_lexemes",
         "ix_posts_search_pending",
     }

@@ -39,11 +39,12 @@ from sqlalchemy.orm import undefer
 
 from bot.content.models import CategoryCount, FullPost, Lang, Transmission
 from bot.content.search_query import (
-    FILLER,
     TITLE_MARK,
     Document,
     SearchQuery,
     Term,
+    fts_meta,
+    fts_piece,
     fts_stream,
     fts_tags,
     is_cjk,
@@ -130,7 +131,10 @@ _COUNT_PUBLISHED = select(
 
 async def latest(session: AsyncSession, now: datetime, offset: int, limit: int) -> Sequence[PostRow]:
     """Return published posts newest first, `limit` of them from `offset`."""
-    query = newest_first(select(PostRow).where(published(now))).offset(offset).limit(limit)
+    # The offset is walked in ix_posts_listing alone; only the page's rows are read.
+    page = select(PostRow.id).where(published(now)).order_by(PostRow.published_at.desc(), PostRow.id.desc())
+    chosen = PostRow.id.in_(page.offset(offset).limit(limit).scalar_subquery())
+    query = newest_first(select(PostRow).where(chosen))
     return (await session.execute(query)).scalars().all()
 
 
@@ -184,7 +188,7 @@ def _sqlite_tags(tags: str | None) -> str:
 
 
 def _sqlite_meta(category: str | None, slug: str | None) -> str:
-    return f"{fts_stream(category or '')} {FILLER} {fts_stream(slug or '')}"
+    return fts_meta(category or "", slug or "")
 
 
 def register_sqlite_functions(connection: Any) -> None:
@@ -281,23 +285,17 @@ async def _watermark(session: AsyncSession) -> int:
 def _fts_term(term: Term) -> str:
     if term.tag is not None:
         return f'"{tag_token(term.tag)}"'
-    # Pieces hold only letters and digits (bot.content.search_query), so quoting is enough.
-    return "(" + " AND ".join(f'"{" ".join(p)}"' if is_cjk(p) else f'"{p}"*' for p in term.pieces) + ")"
+    return "(" + " AND ".join(fts_piece(piece) for piece in term.pieces) + ")"
 
 
 class _FtsIndex:
-    """SQLite: FTS5 queries over posts_search (columns title, tags, meta, body)."""
+    """SQLite: FTS5 queries over posts_search (title, tags, meta, body) and posts_search_title."""
 
     def __init__(self, query: SearchQuery, now: datetime) -> None:
-        everything = " AND ".join(_fts_term(term) for term in query.terms)
         # A tag-only query has no title hits: ǁ is never indexed.
-        in_title = " OR ".join(f"{{title}} : {_fts_term(term)}" for term in query.plain) or '"\u01c1"'
-        self.values = {
-            "all": everything,
-            "title": f"({everything}) AND ({in_title})",
-            "rest": f"({everything}) NOT ({in_title})",
-            "latest": search_key(now, _MASK),
-        }
+        in_title = " OR ".join(_fts_term(term) for term in query.plain) or '"\u01c1"'
+        everything = " AND ".join(_fts_term(term) for term in query.terms)
+        self.values = {"all": everything, "title": in_title, "latest": search_key(now, _MASK)}
 
     async def first(self, session: AsyncSession, need: int) -> tuple[int, list[Ranked]]:
         """Return the total and the best `need` title hits, in one round trip."""
@@ -310,13 +308,31 @@ class _FtsIndex:
         return [(key, key & _MASK) for key in keys]
 
 
-_FTS_MATCH = "SELECT {what} FROM posts_search WHERE posts_search MATCH :{match} AND rowid <= :latest"
+# The title table is small: title hits are found there, newest first, and each is checked against
+# every term in posts_search at its rowid (FTS5 seeks to it), as far as the page needs.
 _FTS_FIRST = text(
-    f"SELECT counted.n, best.rowid FROM ({_FTS_MATCH.format(what='count(*) AS n', match='all')}) AS counted "
-    f"LEFT JOIN ({_FTS_MATCH.format(what='rowid', match='title')} ORDER BY rowid DESC LIMIT :need) AS best "
-    "ON 1 ORDER BY best.rowid DESC"
+    """
+    SELECT counted.n, best.rowid FROM (
+        SELECT count(*) AS n FROM posts_search WHERE posts_search MATCH :all AND rowid <= :latest
+    ) AS counted LEFT JOIN (
+        SELECT t.rowid FROM posts_search_title AS t
+        WHERE posts_search_title MATCH :title AND t.rowid <= :latest AND EXISTS (
+            SELECT 1 FROM posts_search AS s WHERE posts_search MATCH :all AND s.rowid = t.rowid
+        )
+        ORDER BY t.rowid DESC LIMIT :need
+    ) AS best ON 1
+    ORDER BY best.rowid DESC
+    """
 )
-_FTS_REST = text(f"{_FTS_MATCH.format(what='rowid', match='rest')} ORDER BY rowid DESC LIMIT :need")
+_FTS_REST = text(
+    """
+    SELECT s.rowid FROM posts_search AS s
+    WHERE posts_search MATCH :all AND s.rowid <= :latest AND NOT EXISTS (
+        SELECT 1 FROM posts_search_title AS t WHERE posts_search_title MATCH :title AND t.rowid = s.rowid
+    )
+    ORDER BY s.rowid DESC LIMIT :need
+    """
+)
 
 
 # PostgreSQL: tsquery over search_lexemes; a CJK piece of 3+ characters is checked in the text.
@@ -363,31 +379,27 @@ class _GinIndex:
     """PostgreSQL: the GIN index over search_lexemes, CJK pieces of 3+ characters checked in the text."""
 
     def __init__(self, query: SearchQuery, now: datetime) -> None:
-        self.everything = and_(
+        # Without the date the partial GIN index answers a query of lexemes alone, and a count
+        # needs no row (the visibility map says so): count that, less the future-dated few.
+        self.matching = and_(
             _INDEXED_SQL,
-            published(now),
             _lexemes_match(" & ".join(_ts_term(term) for term in query.terms)),
             *(check for term in query.terms for check in _checked(term, False)),
         )
-        self.in_title = or_(
-            false(),
-            *(
-                and_(_lexemes_match(_ts_term(term, TITLE_MARK)), *_checked(term, True))
-                for term in query.plain
-            ),
-        )
+        self.now = now
+        self.everything = and_(self.matching, published(now))
+        titles = (and_(_lexemes_match(_ts_term(t, TITLE_MARK)), *_checked(t, True)) for t in query.plain)
+        self.in_title = or_(false(), *titles)
 
     async def first(self, session: AsyncSession, need: int) -> tuple[int, list[Ranked]]:
         """Return the total and the best `need` title hits, in one round trip."""
-        counted = select(func.count().label("n")).select_from(PostRow).where(self.everything).subquery()
+        counted = select(func.count()).select_from(PostRow)
+        future = counted.where(self.matching, PostRow.published_at > self.now).scalar_subquery()
+        total = select((counted.where(self.matching).scalar_subquery() - future).label("n")).subquery()
         best = _newest(and_(self.everything, self.in_title), need).subquery()
-        both = select(counted.c.n, best.c.published_at, best.c.id).select_from(
-            counted.outerjoin(best, true())
-        )
+        both = select(total.c.n, best.c.published_at, best.c.id).select_from(total.outerjoin(best, true()))
         rows = (await session.execute(both.order_by(best.c.published_at.desc(), best.c.id.desc()))).all()
-        return int(rows[0][0]), [
-            ((when, post_id), post_id) for _, when, post_id in rows if post_id is not None
-        ]
+        return int(rows[0][0]), [((at, post_id), post_id) for _, at, post_id in rows if post_id is not None]
 
     async def rest(self, session: AsyncSession, count: int) -> list[Ranked]:
         """Return the best `count` matches that are not title hits."""
@@ -425,7 +437,8 @@ async def catch_up_search(session: AsyncSession, batch: int = 200) -> int:
         end = await session.scalar(select(func.max(ids.c.id)))
         if end is None:
             return 0
-        await session.execute(text(_SQLITE_CATCH_UP), {"start": start, "end": end})
+        for statement in _SQLITE_CATCH_UP:
+            await session.execute(text(statement), {"start": start, "end": end})
         await session.merge(MetaValue(key=WATERMARK_KEY, value=str(end)))
         return int(end) - start
     columns = (PostRow.id, PostRow.title, PostRow.tags, PostRow.category, PostRow.slug, PostRow.search_text)
@@ -441,13 +454,22 @@ async def catch_up_search(session: AsyncSession, batch: int = 200) -> int:
     return len(values)
 
 
-_SQLITE_CATCH_UP = """
-INSERT INTO posts_search(rowid, title, tags, meta, body)
-SELECT search_key(published_at, id), search_stream(title), search_tags(tags),
-       search_meta(category, slug), search_stream(search_text)
-FROM posts WHERE id > :start AND id <= :end AND state = 'active' AND NOT draft
-ORDER BY published_at, id
-"""  # in rowid order: FTS5 flushes what it holds in memory whenever a rowid comes out of order
+# In rowid order: FTS5 flushes what it holds in memory whenever a rowid comes out of order.
+_SQLITE_CATCH_UP = [
+    """
+    INSERT INTO posts_search(rowid, title, tags, meta, body)
+    SELECT search_key(published_at, id), search_stream(title), search_tags(tags),
+           search_meta(category, slug), search_stream(search_text)
+    FROM posts WHERE id > :start AND id <= :end AND state = 'active' AND NOT draft
+    ORDER BY published_at, id
+    """,
+    """
+    INSERT INTO posts_search_title(rowid, title)
+    SELECT search_key(published_at, id), search_stream(title)
+    FROM posts WHERE id > :start AND id <= :end AND state = 'active' AND NOT draft
+    ORDER BY published_at, id
+    """,
+]
 _POSTGRES_CATCH_UP = (
     "UPDATE posts SET search_lexemes = array_to_tsvector(CAST(:lexemes AS text[])) WHERE id = :id"
 )
@@ -456,7 +478,8 @@ _POSTGRES_CATCH_UP = (
 async def reset_search(session: AsyncSession) -> None:
     """Empty the search index, so it is rebuilt from the posts (after parsing or its rules changed)."""
     if _is_sqlite(session):
-        await session.execute(text("INSERT INTO posts_search(posts_search) VALUES ('delete-all')"))
+        for table in ("posts_search", "posts_search_title"):
+            await session.execute(text(f"INSERT INTO {table}({table}) VALUES ('delete-all')"))
         await session.execute(delete(MetaValue).where(MetaValue.key == WATERMARK_KEY))
     else:
         await session.execute(

@@ -6,11 +6,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.content.search_query import (
-    FILLER,
     MAX_TERMS,
+    RUN_END,
     TAG_MARK,
     TITLE_MARK,
     Document,
+    fts_meta,
+    fts_piece,
     fts_stream,
     fts_tags,
     is_cjk,
@@ -83,11 +85,15 @@ def test_title_hits():
     assert not title_hit(parse_query("#相机"), post)
 
 
-def test_the_stream_has_a_token_per_cjk_character_and_fillers_at_gaps():
+def test_the_stream_has_cjk_pairs_and_run_ends():
     assert fts_stream("扩散模型，Diffusion-based 扩 散。扩abc散").split() == [
-        "扩", "散", "模", "型", "，diffusion-based", "扩", FILLER, "散", FILLER, "扩", "abc", "散",
+        "扩散", "散模", "模型", "型" + RUN_END, "，diffusion-based", "扩" + RUN_END, "散" + RUN_END,
+        "。", "扩" + RUN_END, "abc", "散" + RUN_END,
     ]  # fmt: skip
-    assert FILLER not in fts_stream("a\ue000b ǂ")
+    assert fts_stream("a\ue000b ǂǀ").split() == ["a", "b"]
+    assert (
+        fts_piece("扩") == '"扩"*' and fts_piece("扩散") == '"扩散"' and fts_piece("扩散模") == '"扩散 散模"'
+    )
     tags = fts_tags(["扩散模型", "VAE"])
     assert tags.split()[-2:] == [tag_token("扩散模型"), tag_token("vae")]
 
@@ -102,16 +108,16 @@ def test_lexemes():
 
 # --- the index rules, simulated, against the reference ----------------------------------------
 
-TOKEN = re.compile(r"[^\W_]+|\ue000")  # what unicode61 reads from a stream: letters, digits, fillers
+TOKEN = re.compile(r"[^\W_]+")  # what unicode61 reads from a stream: runs of letters and digits
 
 
 def fts_has(piece, streams):
-    """SQLite's rules: a CJK piece is a phrase of single-character tokens, a word a token prefix."""
+    """SQLite's rules: a CJK piece's pairs as one token or a phrase, else a token prefix."""
     for stream in streams:
         tokens = TOKEN.findall(stream)
-        if is_cjk(piece):
-            chars = list(piece)
-            if any(tokens[i : i + len(chars)] == chars for i in range(len(tokens))):
+        if is_cjk(piece) and len(piece) > 1:
+            pairs = [piece[i : i + 2] for i in range(len(piece) - 1)]
+            if any(tokens[i : i + len(pairs)] == pairs for i in range(len(tokens))):
                 return True
         elif any(token.startswith(piece) for token in tokens):
             return True
@@ -135,7 +141,7 @@ TEXT = st.text(ALPHABET, max_size=30)
 def test_both_databases_index_rules_agree_with_the_reference(title, text, tag, query):
     post = doc(title=title, tags=[tag], text=text)
     parsed = parse_query(query)
-    streams = [fts_stream(title), fts_tags([tag]), fts_stream(" "), fts_stream(text)]
+    streams = [fts_stream(title), fts_tags([tag]), fts_meta("", ""), fts_stream(text)]
     found = set(lexemes(post))
     for term in parsed.plain:
         reference = matches(parsed.__class__((term,)), post)

@@ -1,8 +1,8 @@
 """posts.body, search_text and search_lexemes; the search index (SQLite FTS5, PostgreSQL GIN)
 
-SQLite: a contentless FTS5 table, posts_search, with one row per searchable post (active, not a
-draft) whose id is at most the meta value 'search_indexed_through'; triggers keep those rows in
-step with posts, through functions the bot registers on each connection (bot.store.posts). Posts
+SQLite: contentless FTS5 tables, posts_search and posts_search_title (titles again, for ranking),
+with one row per searchable post (active, not a draft) whose id is at most the meta value
+'search_indexed_through'; triggers keep those rows in step with posts, through functions the bot registers on each connection (bot.store.posts). Posts
 past the mark are indexed by the indexer in the background (bot.index.indexer), and searched
 directly until then.
 
@@ -40,13 +40,18 @@ def _values(row: str) -> str:
     )
 
 
+TITLE = "search_key({row}.published_at, {row}.id), search_stream({row}.title)"
 SQLITE = [
     "CREATE VIRTUAL TABLE posts_search USING fts5("
     f"{COLUMNS}, content='', columnsize=0, tokenize='unicode61 remove_diacritics 0')",
+    # Titles again, on their own: title hits are found in this small table and listed first.
+    "CREATE VIRTUAL TABLE posts_search_title USING fts5("
+    "title, content='', columnsize=0, tokenize='unicode61 remove_diacritics 0')",
     f"""CREATE TRIGGER posts_search_insert AFTER INSERT ON posts
     WHEN {INDEXED.format(row='new')} AND new.id <= {WATERMARK}
     BEGIN
         INSERT INTO posts_search(rowid, {COLUMNS}) VALUES ({_values('new')});
+        INSERT INTO posts_search_title(rowid, title) VALUES ({TITLE.format(row='new')});
     END""",
     f"""CREATE TRIGGER posts_search_update
     AFTER UPDATE OF title, tags, category, slug, search_text, state, draft, published_at ON posts
@@ -54,12 +59,17 @@ SQLITE = [
     BEGIN
         INSERT INTO posts_search(posts_search, rowid, {COLUMNS})
             SELECT 'delete', {_values('old')} WHERE {INDEXED.format(row='old')};
+        INSERT INTO posts_search_title(posts_search_title, rowid, title)
+            SELECT 'delete', {TITLE.format(row='old')} WHERE {INDEXED.format(row='old')};
         INSERT INTO posts_search(rowid, {COLUMNS}) SELECT {_values('new')} WHERE {INDEXED.format(row='new')};
+        INSERT INTO posts_search_title(rowid, title)
+            SELECT {TITLE.format(row='new')} WHERE {INDEXED.format(row='new')};
     END""",
     f"""CREATE TRIGGER posts_search_delete AFTER DELETE ON posts
     WHEN {INDEXED.format(row='old')} AND old.id <= {WATERMARK}
     BEGIN
         INSERT INTO posts_search(posts_search, rowid, {COLUMNS}) VALUES ('delete', {_values('old')});
+        INSERT INTO posts_search_title(posts_search_title, rowid, title) VALUES ('delete', {TITLE.format(row='old')});
     END""",
 ]
 
@@ -140,6 +150,7 @@ def downgrade() -> None:
                         'posts_listed_update', 'posts_listed_delete'):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS posts_search")
+        op.execute("DROP TABLE IF EXISTS posts_search_title")
         op.execute("DELETE FROM meta WHERE key = 'search_indexed_through'")
     elif dialect == 'postgresql':
         op.execute("DROP TRIGGER IF EXISTS posts_search_stale ON posts")
