@@ -296,10 +296,12 @@ class _FtsIndex:
         in_title = " OR ".join(_fts_term(term) for term in query.plain) or '"\u01c1"'
         everything = " AND ".join(_fts_term(term) for term in query.terms)
         self.values = {"all": everything, "title": in_title, "latest": search_key(now, _MASK)}
+        # With one term, a title hit matches the whole query; with more, the others are checked.
+        self.first_sql = _FTS_FIRST if len(query.terms) == 1 else _FTS_FIRST_CHECKED
 
     async def first(self, session: AsyncSession, need: int) -> tuple[int, list[Ranked]]:
         """Return the total and the best `need` title hits, in one round trip."""
-        rows = (await session.execute(_FTS_FIRST, self.values | {"need": need})).all()
+        rows = (await session.execute(self.first_sql, self.values | {"need": need})).all()
         return int(rows[0][0]), [(key, key & _MASK) for _, key in rows if key is not None]
 
     async def rest(self, session: AsyncSession, count: int) -> list[Ranked]:
@@ -308,30 +310,29 @@ class _FtsIndex:
         return [(key, key & _MASK) for key in keys]
 
 
-# The title table is small: title hits are found there, newest first, and each is checked against
-# every term in posts_search at its rowid (FTS5 seeks to it), as far as the page needs.
-_FTS_FIRST = text(
-    """
-    SELECT counted.n, best.rowid FROM (
-        SELECT count(*) AS n FROM posts_search WHERE posts_search MATCH :all AND rowid <= :latest
-    ) AS counted LEFT JOIN (
-        SELECT t.rowid FROM posts_search_title AS t
-        WHERE posts_search_title MATCH :title AND t.rowid <= :latest AND EXISTS (
-            SELECT 1 FROM posts_search AS s WHERE posts_search MATCH :all AND s.rowid = t.rowid
-        )
-        ORDER BY t.rowid DESC LIMIT :need
-    ) AS best ON 1
-    ORDER BY best.rowid DESC
-    """
+# The title table is small: title hits are found there, newest first, as far as the page needs.
+# Sets to check against are built once (MATERIALIZED), and `+rowid` keeps SQLite from handing each
+# member to FTS5 as a lookup of its own: an FTS5 query run for every row would expand a prefix
+# (`"模"*`) again each time.
+_FTS_ALL = "SELECT rowid FROM posts_search WHERE posts_search MATCH :all AND rowid <= :latest"
+_TITLE_HITS = (
+    "SELECT rowid FROM posts_search_title WHERE posts_search_title MATCH :title AND rowid <= :latest {check} "
+    "ORDER BY rowid DESC LIMIT :need"
+)
+_FIRST = (
+    "SELECT counted.n, best.rowid FROM (SELECT count(*) AS n FROM ({all})) AS counted "
+    "LEFT JOIN ({hits}) AS best ON 1 ORDER BY best.rowid DESC"
+)
+_FTS_FIRST = text(_FIRST.format(all=_FTS_ALL, hits=_TITLE_HITS.format(check="")))
+_FTS_FIRST_CHECKED = text(
+    f"WITH matching AS MATERIALIZED ({_FTS_ALL}) "
+    + _FIRST.format(all="SELECT rowid FROM matching", hits=_TITLE_HITS.format(check="AND +rowid IN matching"))
 )
 _FTS_REST = text(
-    """
-    SELECT s.rowid FROM posts_search AS s
-    WHERE posts_search MATCH :all AND s.rowid <= :latest AND NOT EXISTS (
-        SELECT 1 FROM posts_search_title AS t WHERE posts_search_title MATCH :title AND t.rowid = s.rowid
-    )
-    ORDER BY s.rowid DESC LIMIT :need
-    """
+    "WITH titled AS MATERIALIZED "
+    "(SELECT rowid FROM posts_search_title WHERE posts_search_title MATCH :title AND rowid <= :latest) "
+    "SELECT rowid FROM posts_search WHERE posts_search MATCH :all AND rowid <= :latest "
+    "AND +rowid NOT IN titled ORDER BY rowid DESC LIMIT :need"
 )
 
 
