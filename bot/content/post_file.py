@@ -50,6 +50,9 @@ class PostDefaults:
     exclude: tuple[str, ...] = ()
     # Some file of the tree lies in a posts folder, so files outside such folders are pages.
     area_rule: bool = False
+    # Derive each post's search text now. A scan of thousands of files leaves it ("") to the search
+    # index's catch-up, after the scan: it is not part of the derivation.
+    search_text: bool = True
 
     def fingerprint(self) -> str:
         """Name everything a stored post was derived with; a change means re-deriving."""
@@ -152,7 +155,7 @@ def _parse(raw: bytes, path: str, defaults: PostDefaults, modified: datetime | N
         content_hash=content_hash(raw),
         updated_at=_updated_at(meta, defaults.timezone),
         body=body,
-        search_text=search_text(body),
+        search_text=search_text(body) if defaults.search_text else "",
     )
 
 

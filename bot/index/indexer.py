@@ -314,6 +314,8 @@ class Indexer:
     ) -> list[Read]:
         """Read and parse files in the parser processes (time- and memory-bounded)."""
         work = [(f, None if rederive else _known_hash(seen.get(f.path))) for f in files]
+        if len(work) > SEARCH_NOW:  # the search text is derived after the scan, with the index
+            defaults = replace(defaults, search_text=False)
         return await self._parser.read_all(work, defaults, progress)
 
     async def _reconcile(

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
@@ -115,6 +116,9 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
 
 
+TEXT_PENDING = text("search_text = '' AND body != ''")
+
+
 class PostRow(Base):
     """A post as indexed; `state` says whether its file is still there, publication is derived from dates."""
 
@@ -156,6 +160,8 @@ class PostRow(Base):
         Index("ix_posts_state_published", "state", "published_at"),
         # Pages of /latest and their count read only this index, not rows carrying whole bodies.
         Index("ix_posts_listing", "state", "draft", "published_at", "id"),
+        # Posts whose search text is still to be derived (a big scan leaves it to the search index).
+        Index("ix_posts_text_pending", "id", sqlite_where=TEXT_PENDING, postgresql_where=TEXT_PENDING),
     )
 
 

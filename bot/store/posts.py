@@ -12,12 +12,14 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+from typing import cast as typed
 
 from sqlalchemy import (
     Boolean,
     ColumnElement,
     Integer,
     Select,
+    Table,
     and_,
     bindparam,
     cast,
@@ -53,7 +55,8 @@ from bot.content.search_query import (
     tag_token,
     title_hit,
 )
-from bot.store.models import MetaValue, PostRow, SlugHistory
+from bot.content.search_text import search_text
+from bot.store.models import TEXT_PENDING, MetaValue, PostRow, SlugHistory
 from bot.store.states import PostState
 
 LISTED_KEY = "listed_posts"  # meta: how many posts are active and not drafts (kept by triggers)
@@ -208,7 +211,7 @@ async def search(
 ) -> tuple[Sequence[PostRow], int]:
     """Find published posts matching every term: title hits first, then the rest, newest first.
 
-    Returns one page (`offset`, `limit`) of rows (search_text loaded, not the body) and the total. Only the
+    Returns one page (`offset`, `limit`) of rows, search_text loaded, and the total. Only the
     total is counted; each rank is read newest first and only as far as the page needs, so a
     page of a common word costs one count and a few rows.
     """
@@ -237,9 +240,7 @@ def _is_sqlite(session: AsyncSession) -> bool:
 async def _rows(session: AsyncSession, ids: list[int]) -> list[PostRow]:
     if not ids:
         return []
-    query = (
-        select(PostRow).options(defer(PostRow.body), undefer(PostRow.search_text)).where(PostRow.id.in_(ids))
-    )
+    query = select(PostRow).options(undefer(PostRow.search_text)).where(PostRow.id.in_(ids))
     found = {row.id: row for row in (await session.execute(query)).scalars()}
     return [found[post_id] for post_id in ids if post_id in found]
 
@@ -249,30 +250,32 @@ async def _unindexed_matches(
 ) -> list[tuple[Any, int, bool]]:
     """Match the posts the search index has not caught up with yet, by the reference rules."""
     if sqlite:
-        mark, last = (await session.execute(_SQLITE_PENDING)).one()
-        if last is None or last <= (mark or 0):
-            return []  # the usual case, answered from the primary key
-        pending: ColumnElement[bool] = PostRow.id > (mark or 0)
+        mark, last, untexted = (await session.execute(_SQLITE_PENDING)).one()
+        if (last is None or last <= (mark or 0)) and not untexted:
+            return []  # the usual case, answered from the primary key and an empty index
+        # Posts past the mark, and posts whose text is still to come, are not in posts_search.
+        pending: ColumnElement[bool] = or_(PostRow.id > (mark or 0), TEXT_PENDING)
     else:
         pending = PostRow.search_lexemes.is_(None)  # ix_posts_search_pending: empty when caught up
     columns = (PostRow.id, PostRow.published_at, PostRow.state, PostRow.draft, PostRow.title, PostRow.tags)
-    rows = await session.execute(
-        select(*columns, PostRow.category, PostRow.slug, PostRow.search_text).where(pending)
-    )
+    more = (PostRow.category, PostRow.slug, PostRow.search_text, PostRow.body)
     found = []
-    for post_id, published_at, state, draft, title, tags, category, slug, search_text in rows:
-        if state != PostState.ACTIVE or draft or published_at > now:
+    for post_id, when, state, draft, title, tags, category, slug, plain, body in await session.execute(
+        select(*columns, *more).where(pending)
+    ):
+        if state != PostState.ACTIVE or draft or when > now:
             continue  # checked here, so the query above stays on its own index
-        document = Document(title, list(tags or ()), category, slug, search_text)
+        # A search text a big scan left to the catch-up is derived here meanwhile.
+        document = Document(title, list(tags or ()), category, slug, plain or search_text(body))
         if matches(query, document):
-            order = search_key(published_at, post_id) if sqlite else (published_at, post_id)
+            order = search_key(when, post_id) if sqlite else (when, post_id)
             found.append((order, post_id, title_hit(query, document)))
     return found
 
 
 _SQLITE_PENDING = text(
     f"SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = '{WATERMARK_KEY}'), "
-    "(SELECT max(id) FROM posts)"
+    "(SELECT max(id) FROM posts), EXISTS (SELECT 1 FROM posts WHERE search_text = '' AND body != '')"
 )
 
 
@@ -429,14 +432,21 @@ async def search_backlog(session: AsyncSession) -> int:
         waiting: ColumnElement[bool] = PostRow.id > await _watermark(session)
     else:
         waiting = and_(PostRow.search_lexemes.is_(None), _INDEXED)
-    return int(await session.scalar(select(func.count()).select_from(PostRow).where(waiting)) or 0)
+    count = select(func.count()).select_from(PostRow)
+    both = select(count.where(waiting).scalar_subquery(), count.where(TEXT_PENDING).scalar_subquery())
+    unindexed, untexted = (await session.execute(both)).one()
+    return int(unindexed) + int(untexted)
 
 
 async def catch_up_search(session: AsyncSession, batch: int = 200) -> int:
     """Index one batch of the backlog; return how many posts it took (0: the index is up to date).
 
     The caller commits, and must be the only writer of posts meanwhile (the indexer's lock).
+    Search texts a big scan left out are derived first (their posts are searched from the body
+    until then); then the index takes the posts.
     """
+    if derived := await _derive_texts(session, batch):
+        return derived
     if _is_sqlite(session):
         start = await _watermark(session)
         ids = select(PostRow.id).where(PostRow.id > start).order_by(PostRow.id).limit(batch).subquery()
@@ -461,18 +471,31 @@ async def catch_up_search(session: AsyncSession, batch: int = 200) -> int:
 
 
 # In rowid order: FTS5 flushes what it holds in memory whenever a rowid comes out of order.
+async def _derive_texts(session: AsyncSession, batch: int) -> int:
+    waiting = select(PostRow.id, PostRow.body).where(TEXT_PENDING).order_by(PostRow.id).limit(batch)
+    texts = [
+        {"key": post_id, "search_text": search_text(body)} for post_id, body in await session.execute(waiting)
+    ]
+    if texts:
+        table = typed(Table, PostRow.__table__)  # Core: one statement, many rows
+        await session.execute(table.update().where(table.c.id == bindparam("key")), texts)
+    return len(texts)
+
+
 _SQLITE_CATCH_UP = [
     """
     INSERT INTO posts_search(rowid, title, tags, meta, body)
     SELECT search_key(published_at, id), search_stream(title), search_tags(tags),
            search_meta(category, slug), search_stream(search_text)
     FROM posts WHERE id > :start AND id <= :end AND state = 'active' AND NOT draft
+        AND (search_text != '' OR body = '')
     ORDER BY published_at, id
     """,
     """
     INSERT INTO posts_search_title(rowid, title)
     SELECT search_key(published_at, id), search_stream(title)
     FROM posts WHERE id > :start AND id <= :end AND state = 'active' AND NOT draft
+        AND (search_text != '' OR body = '')
     ORDER BY published_at, id
     """,
 ]

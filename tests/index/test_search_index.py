@@ -2,10 +2,13 @@
 
 import os
 
+from sqlalchemy import select
+
 from bot.content.search_query import parse_query
 from bot.index import indexer
 from bot.store import posts
 from bot.store.database import create_engine, session_factory, upgrade
+from bot.store.models import PostRow
 from tests.conftest import NOW
 
 
@@ -13,6 +16,12 @@ async def found(app, text):
     async with app.sessions() as session:
         rows, total = await posts.search(session, parse_query(text), NOW, 0, 20)
     return sorted(row.slug for row in rows), total
+
+
+async def texts(app):
+    async with app.sessions() as session:
+        query = select(PostRow.search_text).order_by(PostRow.slug)
+        return list((await session.execute(query)).scalars())
 
 
 async def backlog(app):
@@ -42,11 +51,28 @@ async def test_a_big_backlog_is_indexed_later_and_searched_meanwhile(app, write_
     for n in range(5):
         write_post(f"p{n}.md", f"第{n}篇", body=f"扩散 {n}", slug=f"p{n}")
     await app.scan()
-    assert await backlog(app) == 5 and app.indexer._search_task is not None
+    assert await backlog(app) == 10 and app.indexer._search_task is not None  # no text, no index
+    assert await texts(app) == [""] * 5  # a big scan leaves the search text to the catch-up
     assert await found(app, "扩散") == ([f"p{n}" for n in range(5)], 5)
     assert await app.indexer.index_search() > 0
-    assert await backlog(app) == 0
+    assert await backlog(app) == 0 and await texts(app) == [f"扩散 {n}" for n in range(5)]
     assert await found(app, "扩散") == ([f"p{n}" for n in range(5)], 5)
+
+
+async def test_posts_edited_in_a_big_scan_are_searched_until_their_text_comes(app, write_post, monkeypatch):
+    for n in range(4):
+        write_post(f"p{n}.md", f"第{n}篇", body=f"旧文 {n}", slug=f"p{n}")
+    await app.scan()
+    monkeypatch.setattr(indexer, "SEARCH_NOW", 2)
+    monkeypatch.setattr(indexer, "SEARCH_DELAY", 3600.0)
+    for n in range(4):
+        write_post(f"p{n}.md", f"第{n}篇", body=f"新文 {n}", slug=f"p{n}")
+    await app.scan()
+    assert await texts(app) == [""] * 4
+    assert await found(app, "新文") == ([f"p{n}" for n in range(4)], 4)  # counted once each
+    assert await found(app, "旧文") == ([], 0)
+    await app.indexer.index_search()
+    assert await found(app, "新文") == ([f"p{n}" for n in range(4)], 4)
 
 
 async def test_the_background_indexing_runs_after_a_quiet_spell(app, write_post, monkeypatch):
