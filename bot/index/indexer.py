@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -47,6 +48,7 @@ DERIVED_WITH_KEY = "derived_with"
 SEARCH_NOW = 200
 SEARCH_DELAY = 5.0
 SEARCH_BATCH = 200
+SEARCH_LOOK_EVERY = 300.0  # seconds between looks for a backlog when scans find nothing new
 log = logging.getLogger(__name__)
 
 
@@ -107,6 +109,9 @@ class Indexer:
         self._walk_refused: dict[str, str] = {}  # refused before reading (names, symlinks)
         self._search_task: asyncio.Task[None] | None = None
         self._search_started = False
+        # Whether posts wait for the search index: None until a scan has looked.
+        self._search_pending: bool | None = None
+        self._search_looked = time.monotonic()
 
     @property
     def defaults(self) -> PostDefaults:
@@ -132,7 +137,8 @@ class Indexer:
                 self._stats = None  # re-read the table next time rather than trust a half update
                 self._errors = {}
                 raise
-            await self._follow_with_search()
+            if self._search_pending is not False or _changed_anything(report) or self._search_look_due():
+                await self._follow_with_search()
             return report
 
     async def index_search(self) -> int:
@@ -142,8 +148,17 @@ class Indexer:
             async with self._lock:
                 done = await self._search_batch()
             if not done:
+                self._search_pending = False
                 return total
             total += done
+
+    def _search_look_due(self) -> bool:
+        # Another process (a `scan` from the command line) may leave posts behind: look now and then.
+        now = time.monotonic()
+        due = now - self._search_looked >= SEARCH_LOOK_EVERY
+        if due:
+            self._search_looked = now
+        return due
 
     async def _search_batch(self) -> int:
         async with self._sessions() as session:
@@ -153,14 +168,15 @@ class Indexer:
 
     async def _follow_with_search(self) -> None:
         """After a scan: index a small search backlog now, a big one later in the background."""
-        async with self._sessions() as session:
-            backlog = await posts.search_backlog(session)
-        if not backlog:
-            return
-        if backlog <= SEARCH_NOW:
-            while await self._search_batch():
-                pass
-            return
+        if not self._search_pending:  # unknown, or the scan may have added to it: look
+            async with self._sessions() as session:
+                backlog = await posts.search_backlog(session, SEARCH_NOW + 1)
+            if backlog <= SEARCH_NOW:
+                while await self._search_batch():
+                    pass
+                self._search_pending = False
+                return
+            self._search_pending = True
         if self._search_task is not None and not self._search_task.done():
             if self._search_started:
                 return  # already indexing: it will reach the new posts too
@@ -338,6 +354,10 @@ class Indexer:
         report.moved += plan.moved
         report.removed += plan.removed_slugs
         return plan.files
+
+
+def _changed_anything(report: ScanReport) -> bool:
+    return bool(report.new or report.changed or report.removed or report.moved or report.rederived)
 
 
 def _known_hash(before: FileSeen | None) -> str | None:

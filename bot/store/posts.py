@@ -426,16 +426,17 @@ def _newest(where: ColumnElement[bool], count: int) -> Select[datetime, int]:
 _INDEXED = and_(PostRow.state == PostState.ACTIVE, PostRow.draft.is_(False))
 
 
-async def search_backlog(session: AsyncSession) -> int:
-    """Count the posts the search index has not caught up with (searched slowly meanwhile)."""
+async def search_backlog(session: AsyncSession, limit: int = 1_000_000) -> int:
+    """Count the posts the search index has not caught up with, up to `limit` (a bounded look)."""
     if _is_sqlite(session):
         waiting: ColumnElement[bool] = PostRow.id > await _watermark(session)
     else:
         waiting = and_(PostRow.search_lexemes.is_(None), _INDEXED)
-    count = select(func.count()).select_from(PostRow)
-    both = select(count.where(waiting).scalar_subquery(), count.where(TEXT_PENDING).scalar_subquery())
-    unindexed, untexted = (await session.execute(both)).one()
-    return int(unindexed) + int(untexted)
+    total = 0
+    for which in (waiting, TEXT_PENDING):
+        few = select(literal(1)).select_from(PostRow).where(which).limit(limit).subquery()
+        total += int(await session.scalar(select(func.count()).select_from(few)) or 0)
+    return min(total, limit)
 
 
 async def catch_up_search(session: AsyncSession, batch: int = 200) -> int:
