@@ -43,7 +43,7 @@ from bot.clock import FakeClock
 from bot.content.search_query import Document, is_cjk, lexemes, parse_query
 from bot.content.search_text import search_text
 from bot.services.reading import Commands
-from bot.store import posts
+from bot.store import search_index
 from bot.store.database import create_engine, session_factory, upgrade
 
 FULL, QUICK = 100_000, 10_000
@@ -241,7 +241,7 @@ def _sqlite_value(value: Any) -> Any:
 
 def _load_sqlite(path: Path, data: Generated) -> None:
     connection = sqlite3.connect(path)
-    posts.register_sqlite_functions(connection)  # posts_search's triggers name them
+    search_index.register_sqlite_functions(connection)  # posts_search's triggers name them
     marks = ", ".join("?" for _ in COLUMNS)
     with connection:
         connection.executemany(
@@ -300,7 +300,7 @@ async def _on_sqlite(built: Built, label: str) -> list[Row]:
             started = time.perf_counter()
             while True:  # the indexer's own catch-up, in big batches
                 async with sessions() as session:
-                    done = await posts.catch_up_search(session, 5000)
+                    done = await search_index.catch_up_search(session, 5000)
                     await session.commit()
                 if not done:
                     break

@@ -35,7 +35,7 @@ from bot.index.storage import (
     write_files,
 )
 from bot.index.walk import FoundFile, iter_posts
-from bot.store import posts
+from bot.store import search_index
 from bot.store.models import FileSeen, MetaValue, PostRow
 
 Progress = Callable[[int, int], None]
@@ -162,7 +162,7 @@ class Indexer:
 
     async def _search_batch(self) -> int:
         async with self._sessions() as session:
-            done = await posts.catch_up_search(session, SEARCH_BATCH)
+            done = await search_index.catch_up_search(session, SEARCH_BATCH)
             await session.commit()
         return done
 
@@ -170,7 +170,7 @@ class Indexer:
         """After a scan: index a small search backlog now, a big one later in the background."""
         if not self._search_pending:  # unknown, or the scan may have added to it: look
             async with self._sessions() as session:
-                backlog = await posts.search_backlog(session, SEARCH_NOW + 1)
+                backlog = await search_index.search_backlog(session, SEARCH_NOW + 1)
             if backlog <= SEARCH_NOW:
                 while await self._search_batch():
                     pass
@@ -215,7 +215,7 @@ class Indexer:
         async with self._sessions() as session:
             first_scan = not self._first_scan_done and await session.get(MetaValue, FIRST_SCAN_KEY) is None
             if rederive:
-                await posts.reset_search(session)  # rebuilt from the re-derived posts afterwards
+                await search_index.reset_search(session)  # rebuilt from the re-derived posts afterwards
             if changed or vanished:
                 seen = await load_files(session, [f.path for f in changed] + vanished)
                 reads = await self._read_all(changed, seen, progress, defaults, rederive)

@@ -12,7 +12,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from bot.store.posts import register_sqlite_functions
+from bot.store.search_index import register_sqlite_functions
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 

@@ -8,22 +8,18 @@ are matched here in Python, by the same rules. The indexer keeps the index up (`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from typing import cast as typed
 
 from sqlalchemy import (
     Boolean,
     ColumnElement,
     Integer,
     Select,
-    Table,
     and_,
     bindparam,
     cast,
-    delete,
     exists,
     false,
     func,
@@ -33,7 +29,6 @@ from sqlalchemy import (
     select,
     text,
     true,
-    update,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,18 +40,15 @@ from bot.content.search_query import (
     Document,
     SearchQuery,
     Term,
-    fts_meta,
     fts_piece,
-    fts_stream,
-    fts_tags,
     is_cjk,
-    lexemes,
     matches,
     tag_token,
     title_hit,
 )
 from bot.content.search_text import search_text
 from bot.store.models import TEXT_PENDING, MetaValue, PostRow, SlugHistory
+from bot.store.search_index import MASK, WATERMARK_KEY, is_sqlite, search_key
 from bot.store.states import PostState
 
 LISTED_KEY = "listed_posts"  # meta: how many posts are active and not drafts (kept by triggers)
@@ -164,46 +156,7 @@ async def categories(session: AsyncSession, now: datetime) -> list[CategoryCount
 
 # --- search ------------------------------------------------------------------------------------
 
-WATERMARK_KEY = "search_indexed_through"  # SQLite: posts up to this id are in posts_search
-_ID_BITS = 27  # posts_search's rowid: the date's second, then the post id (ids below 2**27)
-_MAX_SECONDS = 2**35  # dates clamped to about ±1,000 years of 1970 keep the key in 64 bits
-
-
-def search_key(published_at: datetime, post_id: int) -> int:
-    """Return posts_search's rowid for a post: ordering by it is newest first, then highest id."""
-    seconds = int(published_at.astimezone(UTC).timestamp() // 1)
-    seconds = max(-_MAX_SECONDS, min(seconds, _MAX_SECONDS - 1))
-    return (seconds << _ID_BITS) + (post_id & ((1 << _ID_BITS) - 1))
-
-
-def _sqlite_key(published_at: str | None, post_id: int | None) -> int:
-    # SQLite keeps the UTC date as naive ISO text (bot.store.models.UTCDateTime).
-    moment = datetime.fromisoformat(published_at or "1970-01-01").replace(tzinfo=UTC)
-    return search_key(moment, post_id or 0)
-
-
-def _sqlite_tags(tags: str | None) -> str:
-    try:
-        value = json.loads(tags or "[]")
-    except ValueError:
-        return ""
-    return fts_tags(str(tag) for tag in value) if isinstance(value, list) else ""
-
-
-def _sqlite_meta(category: str | None, slug: str | None) -> str:
-    return fts_meta(category or "", slug or "")
-
-
-def register_sqlite_functions(connection: Any) -> None:
-    """Give a SQLite connection the functions posts_search's triggers call (see migration 0004)."""
-    connection.create_function("search_key", 2, _sqlite_key, deterministic=True)
-    connection.create_function("search_stream", 1, lambda value: fts_stream(value or ""), deterministic=True)
-    connection.create_function("search_tags", 1, _sqlite_tags, deterministic=True)
-    connection.create_function("search_meta", 2, _sqlite_meta, deterministic=True)
-
-
 Ranked = tuple[Any, int]  # (what orders it, newest last; the post id)
-_MASK = (1 << _ID_BITS) - 1
 
 
 async def search(
@@ -218,7 +171,7 @@ async def search(
     if not query.terms:
         return [], 0
     need = offset + limit
-    sqlite = _is_sqlite(session)
+    sqlite = is_sqlite(session)
     index = _FtsIndex(query, now) if sqlite else _GinIndex(query, now)
     pending = await _unindexed_matches(session, query, now, sqlite)
     total, found = await index.first(session, need)
@@ -231,10 +184,6 @@ async def search(
         rest = sorted(await index.rest(session, need - len(title)) + others, reverse=True)
     ids = [post_id for _, post_id in (title + rest)[:need]][offset:]
     return await _rows(session, ids), total + len(pending)
-
-
-def _is_sqlite(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
 
 
 async def _rows(session: AsyncSession, ids: list[int]) -> list[PostRow]:
@@ -279,11 +228,6 @@ _SQLITE_PENDING = text(
 )
 
 
-async def _watermark(session: AsyncSession) -> int:
-    value = await session.scalar(select(MetaValue.value).where(MetaValue.key == WATERMARK_KEY))
-    return int(value) if value else 0
-
-
 # SQLite: FTS5 expressions over posts_search (columns title, tags, meta, body).
 
 
@@ -300,19 +244,19 @@ class _FtsIndex:
         # A tag-only query has no title hits: ǁ is never indexed.
         in_title = " OR ".join(_fts_term(term) for term in query.plain) or '"\u01c1"'
         everything = " AND ".join(_fts_term(term) for term in query.terms)
-        self.values = {"all": everything, "title": in_title, "latest": search_key(now, _MASK)}
+        self.values = {"all": everything, "title": in_title, "latest": search_key(now, MASK)}
         # With one term, a title hit matches the whole query; with more, the others are checked.
         self.first_sql = _FTS_FIRST if len(query.terms) == 1 else _FTS_FIRST_CHECKED
 
     async def first(self, session: AsyncSession, need: int) -> tuple[int, list[Ranked]]:
         """Return the total and the best `need` title hits, in one round trip."""
         rows = (await session.execute(self.first_sql, self.values | {"need": need})).all()
-        return int(rows[0][0]), [(key, key & _MASK) for _, key in rows if key is not None]
+        return int(rows[0][0]), [(key, key & MASK) for _, key in rows if key is not None]
 
     async def rest(self, session: AsyncSession, count: int) -> list[Ranked]:
         """Return the best `count` matches that are not title hits."""
         keys = (await session.execute(_FTS_REST, self.values | {"need": count})).scalars()
-        return [(key, key & _MASK) for key in keys]
+        return [(key, key & MASK) for key in keys]
 
 
 # The title table is small: title hits are found there, newest first, as far as the page needs.
@@ -419,99 +363,3 @@ class _GinIndex:
 def _newest(where: ColumnElement[bool], count: int) -> Select[datetime, int]:
     query = select(PostRow.published_at, PostRow.id).where(where)
     return query.order_by(PostRow.published_at.desc(), PostRow.id.desc()).limit(count)
-
-
-# --- keeping the search index up -------------------------------------------------------------
-
-_INDEXED = and_(PostRow.state == PostState.ACTIVE, PostRow.draft.is_(False))
-
-
-async def search_backlog(session: AsyncSession, limit: int = 1_000_000) -> int:
-    """Count the posts the search index has not caught up with, up to `limit` (a bounded look)."""
-    if _is_sqlite(session):
-        waiting: ColumnElement[bool] = PostRow.id > await _watermark(session)
-    else:
-        waiting = and_(PostRow.search_lexemes.is_(None), _INDEXED)
-    total = 0
-    for which in (waiting, TEXT_PENDING):
-        few = select(literal(1)).select_from(PostRow).where(which).limit(limit).subquery()
-        total += int(await session.scalar(select(func.count()).select_from(few)) or 0)
-    return min(total, limit)
-
-
-async def catch_up_search(session: AsyncSession, batch: int = 200) -> int:
-    """Index one batch of the backlog; return how many posts it took (0: the index is up to date).
-
-    The caller commits, and must be the only writer of posts meanwhile (the indexer's lock).
-    Search texts a big scan left out are derived first (their posts are searched from the body
-    until then); then the index takes the posts.
-    """
-    if derived := await _derive_texts(session, batch):
-        return derived
-    if _is_sqlite(session):
-        start = await _watermark(session)
-        ids = select(PostRow.id).where(PostRow.id > start).order_by(PostRow.id).limit(batch).subquery()
-        end = await session.scalar(select(func.max(ids.c.id)))
-        if end is None:
-            return 0
-        for statement in _SQLITE_CATCH_UP:
-            await session.execute(text(statement), {"start": start, "end": end})
-        await session.merge(MetaValue(key=WATERMARK_KEY, value=str(end)))
-        return int(end) - start
-    columns = (PostRow.id, PostRow.title, PostRow.tags, PostRow.category, PostRow.slug, PostRow.search_text)
-    waiting = (
-        select(*columns).where(PostRow.search_lexemes.is_(None), _INDEXED).order_by(PostRow.id).limit(batch)
-    )
-    values = [
-        {"id": post_id, "lexemes": lexemes(Document(title, list(tags or ()), category, slug, body))}
-        for post_id, title, tags, category, slug, body in await session.execute(waiting)
-    ]
-    if values:
-        await session.execute(text(_POSTGRES_CATCH_UP), values)
-    return len(values)
-
-
-# In rowid order: FTS5 flushes what it holds in memory whenever a rowid comes out of order.
-async def _derive_texts(session: AsyncSession, batch: int) -> int:
-    waiting = select(PostRow.id, PostRow.body).where(TEXT_PENDING).order_by(PostRow.id).limit(batch)
-    texts = [
-        {"key": post_id, "search_text": search_text(body)} for post_id, body in await session.execute(waiting)
-    ]
-    if texts:
-        table = typed(Table, PostRow.__table__)  # Core: one statement, many rows
-        await session.execute(table.update().where(table.c.id == bindparam("key")), texts)
-    return len(texts)
-
-
-_SQLITE_CATCH_UP = [
-    """
-    INSERT INTO posts_search(rowid, title, tags, meta, body)
-    SELECT search_key(published_at, id), search_stream(title), search_tags(tags),
-           search_meta(category, slug), search_stream(search_text)
-    FROM posts WHERE id > :start AND id <= :end AND state = 'active' AND NOT draft
-        AND (search_text != '' OR body = '')
-    ORDER BY published_at, id
-    """,
-    """
-    INSERT INTO posts_search_title(rowid, title)
-    SELECT search_key(published_at, id), search_stream(title)
-    FROM posts WHERE id > :start AND id <= :end AND state = 'active' AND NOT draft
-        AND (search_text != '' OR body = '')
-    ORDER BY published_at, id
-    """,
-]
-_POSTGRES_CATCH_UP = (
-    "UPDATE posts SET search_lexemes = array_to_tsvector(CAST(:lexemes AS text[])) WHERE id = :id"
-)
-
-
-async def reset_search(session: AsyncSession) -> None:
-    """Empty the search index, so it is rebuilt from the posts (after parsing or its rules changed)."""
-    if _is_sqlite(session):
-        for table in ("posts_search", "posts_search_title"):
-            await session.execute(text(f"INSERT INTO {table}({table}) VALUES ('delete-all')"))
-        await session.execute(delete(MetaValue).where(MetaValue.key == WATERMARK_KEY))
-    else:
-        await session.execute(
-            update(PostRow).where(PostRow.search_lexemes.is_not(None)).values(search_lexemes=None)
-        )

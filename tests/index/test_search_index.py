@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.content.search_query import parse_query
 from bot.index import indexer
-from bot.store import posts
+from bot.store import posts, search_index
 from bot.store.database import create_engine, session_factory, upgrade
 from bot.store.models import PostRow
 from tests.conftest import NOW
@@ -26,7 +26,7 @@ async def texts(app):
 
 async def backlog(app):
     async with app.sessions() as session:
-        return await posts.search_backlog(session)
+        return await search_index.search_backlog(session)
 
 
 async def test_scans_keep_the_index_in_step(app, posts_dir, write_post):
@@ -114,7 +114,7 @@ async def test_a_store_from_before_search_is_searched_and_indexed(database_url, 
             async with sessions() as session:
                 rows, total = await posts.search(session, parse_query("扩散 #diffusion"), NOW, 0, 5)
                 assert [r.slug for r in rows] == ["old"] and total == 1
-                while await posts.catch_up_search(session):
+                while await search_index.catch_up_search(session):
                     pass
                 await session.commit()
     finally:

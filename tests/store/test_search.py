@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from bot.content.search_query import Document, matches, parse_query, title_hit
 from bot.content.search_text import search_text
-from bot.store import posts
+from bot.store import posts, search_index
 from bot.store.database import create_engine, session_factory, upgrade
 from bot.store.models import PostRow
 from bot.store.states import PostState
@@ -67,7 +67,7 @@ async def store(sessions, rows, index=True):
 async def catch_up(sessions, batches=None):
     while batches is None or batches > 0:
         async with sessions() as session:
-            done = await posts.catch_up_search(session, batch=7)
+            done = await search_index.catch_up_search(session, batch=7)
             await session.commit()
         if not done:
             return
@@ -165,13 +165,13 @@ async def test_hostile_queries_do_not_error(sessions, hostile):
 async def test_reset_rebuilds_the_index(sessions):
     await store(sessions, [row(n, f"扩散 {n}") for n in range(1, 20)])
     async with sessions() as session:
-        await posts.reset_search(session)
-        assert await posts.search_backlog(session) == 19
+        await search_index.reset_search(session)
+        assert await search_index.search_backlog(session) == 19
         await session.commit()
     assert (await found(sessions, "扩散"))[1] == 19
     await catch_up(sessions)
     async with sessions() as session:
-        assert await posts.search_backlog(session) == 0
+        assert await search_index.search_backlog(session) == 0
     assert (await found(sessions, "扩散"))[1] == 19
 
 
