@@ -55,6 +55,7 @@ class InteractionRoutes:
     application_id: int
     bot_id: int
     bot_user: JSON
+    strict_mentions: bool
     _ids: itertools.count[int]
     _clock: Callable[[], float]
 

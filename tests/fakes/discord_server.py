@@ -63,8 +63,10 @@ class FakeDiscord(InteractionRoutes, ThreadRoutes):
         global_per_s: int = 50,
         clock: Callable[[], float] = time.monotonic,
         strict_mentions: bool = True,
+        latency: float = 0.0,
     ) -> None:
         self.token, self.enforce_limits, self.strict_mentions = token, enforce_limits, strict_mentions
+        self.latency = latency  # a round trip's network time, half each way (benchmarks; tests keep 0)
         self.per_channel, self.channel_window, self.global_per_s = per_channel, channel_window, global_per_s
         self.application_id, self.bot_id = 900_000_000_000_000_001, 900_000_000_000_000_002
         self.bot_user = user_object(self.bot_id, "Transmission", bot=True)
@@ -158,8 +160,8 @@ class FakeDiscord(InteractionRoutes, ThreadRoutes):
     ) -> None:
         """Answer the next call on this channel with 429; ``via=False`` looks like a Cloudflare ban."""
         scope = "global" if everywhere else "user"
-        self.fail_next(channel_id, 429, 0, "You are being rate limited.", retry_after=retry_after,
-                       **{"global": everywhere, "_via": via, "_scope": scope})  # fmt: skip
+        extra: dict[str, Any] = {"global": everywhere, "_via": via, "_scope": scope}
+        self.fail_next(channel_id, 429, 0, "You are being rate limited.", retry_after=retry_after, **extra)
 
     def fail_with_5xx(self, channel_id: int, status: int = 503, times: int = 1) -> None:
         """Answer the next ``times`` calls with a server error (503 is the one discord.py does not retry)."""
@@ -202,6 +204,8 @@ class FakeDiscord(InteractionRoutes, ThreadRoutes):
 
     def _wrap(self, handler: Handler, bot: bool) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def handle(request: web.Request) -> web.Response:
+            if self.latency:
+                await asyncio.sleep(self.latency / 2)  # the request on its way to "Discord"
             now, headers = self._clock(), {"Content-Type": "application/json"}
             raw = await request.read()
             try:
@@ -224,6 +228,8 @@ class FakeDiscord(InteractionRoutes, ThreadRoutes):
             async with self._changed:
                 self._changed.notify_all()
             data = b"" if status == 204 else json.dumps(result, ensure_ascii=False).encode()
+            if self.latency:
+                await asyncio.sleep(self.latency / 2)  # the answer on its way back
             return web.Response(body=data, status=status, headers=headers if data else {})
 
         return handle
