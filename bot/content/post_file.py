@@ -18,7 +18,7 @@ from bot.content.language import detect_language
 from bot.content.links import LinkFacts, expand_permalink, join_site, resolve
 from bot.content.models import Lang, Post
 from bot.content.safe_text import one_line
-from bot.content.search_text import search_text
+from bot.content.search_text import stored_search_text
 from bot.content.titles import first_heading, heading_span, readable_title
 
 DEFAULT_MAX_BYTES = 1024 * 1024
@@ -155,7 +155,7 @@ def _parse(raw: bytes, path: str, defaults: PostDefaults, modified: datetime | N
         content_hash=content_hash(raw),
         updated_at=_updated_at(meta, defaults.timezone),
         body=body,
-        search_text=search_text(body) if defaults.search_text else "",
+        search_text=stored_search_text(body) if defaults.search_text else "",
     )
 
 

@@ -99,6 +99,17 @@ class _Parked:
         return _TOKEN.sub(lambda m: self.pieces[int(m.group(1))], text) if self.pieces else text
 
 
+# Stored for a body with no searchable words (only code, images or formulas): "" in the database
+# means "still to be derived" (a big scan leaves that to the search index's catch-up), so a post
+# whose text really is empty would be derived again on every catch-up, for ever.
+NO_WORDS = " "
+
+
+def stored_search_text(body: str) -> str:
+    """Derive the search text to store: never "" for a non-empty body ("" means "not derived yet")."""
+    return search_text(body) or (NO_WORDS if body else "")
+
+
 def search_text(body: str, limit: int = MAX_CHARS) -> str:
     """Return the readable text of a Markdown body on one line, at most `limit` characters."""
     text = "\n".join(_blocks(body.replace(_OPEN, "").replace(_CLOSE, "").split("\n")))

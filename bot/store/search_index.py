@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, func, lite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.search_query import Document, fts_meta, fts_stream, fts_tags, lexemes
-from bot.content.search_text import search_text
+from bot.content.search_text import stored_search_text
 from bot.store.models import TEXT_PENDING, MetaValue, PostRow
 from bot.store.states import PostState
 
@@ -125,9 +125,8 @@ async def catch_up_search(session: AsyncSession, batch: int = 200) -> int:
 # In rowid order: FTS5 flushes what it holds in memory whenever a rowid comes out of order.
 async def _derive_texts(session: AsyncSession, batch: int) -> int:
     waiting = select(PostRow.id, PostRow.body).where(TEXT_PENDING).order_by(PostRow.id).limit(batch)
-    texts = [
-        {"key": post_id, "search_text": search_text(body)} for post_id, body in await session.execute(waiting)
-    ]
+    rows = await session.execute(waiting)
+    texts = [{"key": post_id, "search_text": stored_search_text(body)} for post_id, body in rows]
     if texts:
         table = cast(Table, PostRow.__table__)  # Core: one statement, many rows
         await session.execute(table.update().where(table.c.id == bindparam("key")), texts)

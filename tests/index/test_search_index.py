@@ -59,6 +59,23 @@ async def test_a_big_backlog_is_indexed_later_and_searched_meanwhile(app, write_
     assert await found(app, "扩散") == ([f"p{n}" for n in range(5)], 5)
 
 
+async def test_a_post_without_words_is_derived_once_in_big_and_small_scans(app, write_post, monkeypatch):
+    code_only = "```python\nprint(1)\n```\n\n![](a.png)"
+    monkeypatch.setattr(indexer, "SEARCH_NOW", 2)
+    monkeypatch.setattr(indexer, "SEARCH_DELAY", 3600.0)
+    for n in range(3):  # a big scan: left to the catch-up, which must end
+        write_post(f"p{n}.md", f"第{n}篇", body=code_only, slug=f"p{n}")
+    await app.scan()
+    assert await app.indexer.index_search() > 0
+    assert await backlog(app) == 0
+    monkeypatch.setattr(indexer, "SEARCH_NOW", 200)
+    write_post("q.md", "无字", body=code_only, slug="q")  # a small scan: derived by the parser
+    await app.scan()
+    assert await backlog(app) == 0
+    assert await texts(app) == [" "] * 4  # stored as "derived, no words", never as "to derive"
+    assert await found(app, "第1篇") == (["p1"], 1)
+
+
 async def test_posts_edited_in_a_big_scan_are_searched_until_their_text_comes(app, write_post, monkeypatch):
     for n in range(4):
         write_post(f"p{n}.md", f"第{n}篇", body=f"旧文 {n}", slug=f"p{n}")
