@@ -36,6 +36,18 @@ LAST_SCAN = Gauge(
 )
 POSTS_INDEXED = Gauge("transmission_posts_indexed", "Valid posts in the store.", registry=REGISTRY)
 INVALID_POSTS = Gauge("transmission_invalid_posts", "Post files refused by the last scan.", registry=REGISTRY)
+PAID_SENDS = Counter(
+    "transmission_paid_sends",
+    "Sends that carried allow_paid_broadcast and were accepted (0.1 Star each), by platform.",
+    ["platform"],
+    registry=REGISTRY,
+)
+PAID_STARS_TODAY = Gauge(
+    "transmission_paid_stars_today",
+    "Stars spent on paid broadcasts today (UTC), as counted in the database, by platform.",
+    ["platform"],
+    registry=REGISTRY,
+)
 LEADER = Gauge("transmission_leader", "1 when this replica is the leader.", registry=REGISTRY)
 
 

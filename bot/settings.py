@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.store.database import DatabaseURLError, async_url
@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     telegram_global_per_s: float = Field(30, gt=0)
     telegram_chat_per_s: float = Field(1, gt=0)
     telegram_group_per_min: float = Field(20, gt=0)
+    # Paid broadcasts (allow_paid_broadcast): up to TELEGRAM_PAID_PER_S in all, 0.1 Star a message
+    # above the free limit, within a daily Stars budget; auto pays only for big queues.
+    telegram_paid_broadcast: Literal["off", "on", "auto"] = "off"
+    telegram_paid_per_s: int = Field(1000, ge=1, le=1000)
+    telegram_paid_daily_stars: float | None = Field(None, ge=0)
+    telegram_paid_min_queue: int = Field(1000, ge=1)
     # Discord allows 50 requests/s in all; login and forum lookups use some the pacer never sees.
     discord_global_per_s: float = Field(45, gt=0)
     discord_channel_per_5s: float = Field(5, gt=0)
@@ -73,6 +79,16 @@ class Settings(BaseSettings):
     discord_bot_token: SecretStr | None = None
     discord_guild_id: int | None = None
     discord_api_base_url: str | None = None
+
+    @model_validator(mode="after")
+    def _paid_budget(self) -> Settings:
+        # Paying without a ceiling could empty the bot's Stars balance: the budget must be chosen.
+        if self.telegram_paid_broadcast != "off" and self.telegram_paid_daily_stars is None:
+            raise ValueError(
+                "TELEGRAM_PAID_BROADCAST is on: set TELEGRAM_PAID_DAILY_STARS, the Stars it may spend a day "
+                "(0.1 Star per message above the free limit; 100 Stars = 1,000 paid messages)"
+            )
+        return self
 
     @field_validator("permalink")
     @classmethod

@@ -15,12 +15,14 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from bot.broadcast.pacing import Pacer
+from bot.broadcast.paid import PaidBudget
 from bot.broadcast.rows import Due
 from bot.broadcast.sender import DestinationGone, DestinationMoved, RetryAfter, RetryLater, SendError, Target
 from bot.content.models import FullPost, Lang, Transmission, View
 from bot.store.states import DeliveryKind
 
 CRASH_RETRY = timedelta(seconds=60)  # a bug in a renderer or an adapter: try again in a minute
+SWITCH_WAIT = 0.05  # seconds: a row that waits for free sends to be answered before paying
 
 
 class Verdict(StrEnum):
@@ -102,14 +104,22 @@ def destination_language(stored: str | None) -> Lang | None:
 
 
 def choose(
-    queue: Iterable[Due], free: int, busy: Collection[int], pacer: Pacer, now: float, default_lang: Lang
+    queue: Iterable[Due],
+    free: int,
+    busy: Collection[int],
+    pacer: Pacer,
+    now: float,
+    default_lang: Lang,
+    budget: PaidBudget | None = None,
 ) -> Choice:
     """Pick up to `free` due rows, oldest first, that the limits let go at `now`.
 
     One message at a time per destination keeps a chat's messages in order, so a destination in
     `busy` (a send in flight) or already picked waits. A row whose chat is over its limits waits
     too; once the platform-wide limit is spent, nothing more is looked at. Each pick is recorded
-    in `pacer`, so the next row to the same chat sees it.
+    in `pacer`, so the next row to the same chat sees it. With a paid `budget`, a row the free
+    limit holds back may go at once as a paid send (its job's target says so) while the budget
+    lasts; every other limit (per chat, per group, the paid rate) still holds.
     """
     jobs: list[Job] = []
     waiting: list[Due] = []
@@ -127,16 +137,29 @@ def choose(
         chat = due.payload.chat_id if due.kind.changes_sent and due.payload.chat_id else due.chat_id
         group = due.destination_kind.is_group
         ready = pacer.earliest(chat, group, now)
+        paid = False
+        # Pay when the free limit holds the row back, and all along while paid sends are under way.
+        if (ready > now or pacer.paying(now)) and budget is not None and budget.may_pay(due, now):
+            paid_ready = pacer.paid_earliest(chat, group, now)
+            if paid_ready is None:  # free sends are unanswered: a finished send wakes us
+                ready = max(ready, now + SWITCH_WAIT)
+            elif paid_ready <= now:
+                paid, ready = True, now
+            else:  # while paying, no free send slips in between (see Pacer)
+                ready = paid_ready if pacer.paying(now) else min(ready, paid_ready)
         if ready > now:
             waiting.append(due)
             next_time = ready if next_time is None else min(next_time, ready)
-            if pacer.overall_earliest(now) > now:
+            paying = budget is not None and budget.left(now) > 0 and pacer.paid_open(now)
+            if pacer.overall_earliest(now) > now and not paying:
                 break  # the platform-wide limit is spent: nothing else can go either
             continue
+        if paid and budget is not None:
+            budget.take()
         taken.add(due.destination_id)
         language = destination_language(due.language)
-        target = Target(chat, due.thread_id, due.silent)
-        handle = pacer.record(chat, group, now)
+        target = Target(chat, due.thread_id, due.silent, paid=paid)
+        handle = pacer.record(chat, group, now, paid=paid)
         jobs.append(Job(due, target, due.attempts + 1, handle, language, language or default_lang))
     return Choice(jobs, looked, waiting, next_time)
 

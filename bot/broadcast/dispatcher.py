@@ -14,18 +14,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast.decide import Job, Outcome, Retries, Verdict, choose, classify, crashed, shown
 from bot.broadcast.outbox import next_due
 from bot.broadcast.pacing import Pacer
+from bot.broadcast.paid import NO_STARS_PAUSE_S, PAID_PAUSE_S, PaidBudget, stars
 from bot.broadcast.recorder import Recorder
 from bot.broadcast.rows import Due, Payload
-from bot.broadcast.sender import Sender, SendError
+from bot.broadcast.sender import PaidRefused, RetryAfter, Sender, SendError
 from bot.clock import Clock
 from bot.content.models import FullPost, Lang, LatestPage, View
-from bot.metrics import record_outcome
+from bot.metrics import PAID_SENDS, PAID_STARS_TODAY, record_outcome
+from bot.store import paid as paid_usage
 from bot.store.models import DELIVERIES, Delivery, Destination, PostRow
 from bot.store.posts import published, to_full_post, to_transmission
 from bot.store.states import DeliveryKind, DeliveryStatus, PostState
@@ -33,6 +35,7 @@ from bot.store.states import DeliveryKind, DeliveryStatus, PostState
 log = logging.getLogger(__name__)
 SENDING_LEASE = timedelta(minutes=5)
 REFRESH_SECONDS = 2.0  # re-read the queue at least this often, for retries that became due
+QUEUE_SIZES_SECONDS = 10.0  # paid auto mode: how often the queue of each post is counted again
 VIEW_CACHE = 256
 # What the dispatcher reads of a due delivery, in the order of `Due`'s fields.
 DUE_COLUMNS = (
@@ -110,6 +113,9 @@ class Dispatcher:
         self._exhausted = False
         self._refilled_at = 0.0
         self._views: dict[tuple[int, int, bool], View | FullPost] = {}
+        paid = pacer.limits.paid
+        self._budget = PaidBudget(paid) if paid is not None and paid.daily_messages > 0 else None
+        self._sized_at = float("-inf")
 
     def wake(self) -> None:
         """Look for work now (new deliveries were queued)."""
@@ -142,13 +148,49 @@ class Dispatcher:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self._recorder.flush()
+        if self._budget is not None and self._budget.pending():
+            async with self._sessions.begin() as session:
+                await self._count_paid(session)
+
+    async def _count_paid(self, session: AsyncSession) -> None:
+        """Write the paid picks and refunds since the last write; learn the day's total (all replicas)."""
+        budget = self._budget
+        if budget is None:
+            return
+        budget.roll(self._clock.now())
+        if not budget.synced or budget.pending():
+            total = await paid_usage.add(session, self.sender.name, budget.day, budget.pending())
+            budget.written(total)
+            PAID_STARS_TODAY.labels(self.sender.name).set(stars(total))
+
+    @property
+    def paid_today(self) -> int | None:
+        """Paid sends counted today as this dispatcher last knew (None: paid broadcasts are off)."""
+        return None if self._budget is None else self._budget.counted + self._budget.pending()
 
     async def release(self) -> None:
         """Hand claimed rows that were never sent back to the queue (on stop)."""
         jobs, self._ready = list(self._ready), deque()
+        await self._hand_back(jobs)
+
+    async def _unpay(self) -> None:
+        """Paying stopped: rows picked to go as paid sends, not sent yet, go back to the queue."""
+        paid = [job for job in self._ready if job.target.paid]
+        if paid:
+            self._ready = deque(job for job in self._ready if not job.target.paid)
+            await self._hand_back(paid)
+            self._stale = True
+
+    async def _hand_back(self, jobs: list[Job]) -> None:
+        """Return claimed rows to the queue as they were (not an attempt), their pacing and paid picks too."""
+        for job in jobs:
+            self._pacer.settle(job.target.chat_id, job.pacing_handle, self._now())
+        if self._budget is not None:
+            self._budget.give_back(sum(job.target.paid for job in jobs))
         if not jobs:
             return
         async with self._sessions.begin() as session:
+            await self._count_paid(session)
             await session.execute(
                 update(DELIVERIES)
                 .where(DELIVERIES.c.id.in_([job.delivery_id for job in jobs]))
@@ -230,10 +272,36 @@ class Dispatcher:
         )
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
+            budget = self._budget
+            if budget is not None:
+                budget.roll(now)
+                if not budget.synced:  # a new day, or a start: what this and other replicas spent
+                    budget.learn(await paid_usage.used(session, self.sender.name, budget.day))
+            due_again = now.timestamp() - self._sized_at >= QUEUE_SIZES_SECONDS or self._stale
+            if budget is not None and budget.policy.min_queue > 0 and due_again:
+                await self._size_queues(session, budget, now)
         self._pending = deque(read_due(row) for row in rows if row[0] not in self._claimed)
         self._stale, self._refilled_at = False, now.timestamp()
         # A short read means the queue is empty past these rows: don't ask again until woken.
         self._exhausted = len(rows) < self._settings.batch
+
+    async def _size_queues(self, session: AsyncSession, budget: PaidBudget, now: datetime) -> None:
+        """Paid auto mode: find the posts (and pages) queued to more destinations than the threshold."""
+        self._sized_at = now.timestamp()
+        query = (
+            select(Delivery.post_id, Delivery.kind, func.count())
+            .join(Destination, Destination.id == Delivery.destination_id)
+            .where(Delivery.status == DeliveryStatus.PENDING, Destination.platform == self.sender.name)
+            .where(Delivery.kind.in_((DeliveryKind.POST, DeliveryKind.DIGEST, DeliveryKind.COLLAPSE)))
+            .group_by(Delivery.post_id, Delivery.kind)
+        )
+        large, pages = set(), 0
+        for post_id, kind, count in await session.execute(query):
+            if kind is DeliveryKind.POST and post_id is not None and count > budget.policy.min_queue:
+                large.add(post_id)
+            elif kind is not DeliveryKind.POST:
+                pages += count
+        budget.large, budget.large_pages = frozenset(large), pages > budget.policy.min_queue
 
     async def _choose(self, now: datetime, free: int) -> tuple[list[Job], float | None]:
         """Read the queue if it may have changed, then let `decide.choose` pick from its front."""
@@ -241,7 +309,11 @@ class Dispatcher:
         empty = not self._pending and not self._exhausted
         if self._stale or empty or instant - self._refilled_at > REFRESH_SECONDS:
             await self._refill(now)
-        choice = choose(self._pending, free, self._busy, self._pacer, instant, self._settings.lang)
+        if self._budget is not None:
+            self._budget.roll(now)
+        choice = choose(
+            self._pending, free, self._busy, self._pacer, instant, self._settings.lang, self._budget
+        )
         for _ in range(choice.looked):
             self._pending.popleft()
         self._pending.extendleft(reversed(choice.waiting))
@@ -265,7 +337,14 @@ class Dispatcher:
                 .returning(table.c.id)
             )
             claimed = set(result.scalars())
+            if self._budget is not None:
+                # Picked as paid but taken meanwhile (never, with one leader): not spent.
+                self._budget.give_back(sum(job.target.paid for job in jobs if job.delivery_id not in claimed))
+                await self._count_paid(session)  # in the claim's transaction: a crash loses neither
         kept = [job for job in jobs if job.delivery_id in claimed]
+        for job in jobs:
+            if job.delivery_id not in claimed:  # never sent: its pacing record is answered now
+                self._pacer.settle(job.target.chat_id, job.pacing_handle, self._now())
         self._busy.update(job.destination_id for job in kept)
         self._claimed.update(job.delivery_id for job in kept)
         return kept
@@ -317,6 +396,13 @@ class Dispatcher:
         record_outcome(self.sender.name, outcome.status, outcome.rate_limited)
         if outcome.status is Verdict.SENT:
             self.sent += 1
+        if job.target.paid and self._budget is not None:
+            if outcome.status is Verdict.SENT:
+                PAID_SENDS.labels(self.sender.name).inc()
+            else:
+                self._budget.give_back()  # Telegram bills accepted messages only
+            if self._budget.paused(self._now()):
+                await self._unpay()
 
     async def _attempt(self, job: Job) -> Outcome:
         now = self._clock.now
@@ -343,6 +429,11 @@ class Dispatcher:
         """Classify the failure (`decide.classify`); hold the chat back if the platform asked."""
         log.warning("%s delivery %s failed: %s", self.sender.name, job.delivery_id, exc.reason)
         outcome, hold = classify(job, exc, self._clock.now(), self._settings.retries, self._rng)
+        if job.target.paid and self._budget is not None and isinstance(exc, RetryAfter):
+            # Paying did not help (a 429) or cannot go on (no Stars): the free limit only, a while.
+            pause = NO_STARS_PAUSE_S if isinstance(exc, PaidRefused) else max(PAID_PAUSE_S, exc.seconds)
+            self._budget.pause(self._now() + pause)
+            log.warning("%s paid broadcasts paused for %.0f s: %s", self.sender.name, pause, exc.reason)
         if hold is not None and hold.everywhere:
             self._pacer.pause(hold.until.timestamp())
         elif hold is not None:

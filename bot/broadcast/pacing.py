@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
+
+from bot.broadcast.paid import PaidPolicy
 
 # Sends count from when their answer came back (see Pacer.settle), which already bounds when the
 # server saw them; this 1 % only absorbs clock granularity between us and the server.
@@ -38,6 +41,8 @@ class Limits:
     overall: Window | None
     per_chat: Window | None
     per_group: Window | None = None
+    # Paid broadcasts (Telegram): all sends together up to this rate, those above `overall` paid.
+    paid: PaidPolicy | None = None
 
 
 TELEGRAM_LIMITS = Limits(overall=Window(30, 1.0), per_chat=Window(1, 1.0), per_group=Window(20, 60.0))
@@ -45,31 +50,40 @@ NO_LIMITS = Limits(overall=None, per_chat=None)
 
 
 class _Log:
-    """Send times under one window, keyed by send; keeps only what the window can still see."""
+    """Send times under one window, keyed by send; keeps only what the window can still see.
 
-    __slots__ = ("times", "window")
+    A heap of (time, key) finds what aged out without looking at the rest, so a window that is
+    not full (the usual case, and the whole point at 1,000 sends a second) answers in O(1).
+    """
+
+    __slots__ = ("_heap", "times", "window")
 
     def __init__(self, window: Window) -> None:
         self.window = window
         self.times: dict[int, float] = {}
+        self._heap: list[tuple[float, int]] = []  # may hold stale entries of settled sends
 
     def earliest(self, now: float) -> float:
         span = self.window.seconds * SAFETY
         horizon = now - span
-        if len(self.times) > 2 * self.window.limit:
-            self.times = {k: t for k, t in self.times.items() if t > horizon}
-        recent = [t for t in self.times.values() if t > horizon]
-        if len(recent) < self.window.limit:
+        heap, times = self._heap, self.times
+        while heap and heap[0][0] <= horizon:
+            at, key = heapq.heappop(heap)
+            if times.get(key) == at:  # the entry is current (not moved by `settle`): it aged out
+                del times[key]
+        if len(times) < self.window.limit:
             return now
         # The send `limit` places back must age out of the window first.
-        return sorted(recent)[-self.window.limit] + span
+        return sorted(times.values())[-self.window.limit] + span
 
     def record(self, key: int, at: float) -> None:
         self.times[key] = at
+        heapq.heappush(self._heap, (at, key))
 
     def settle(self, key: int, at: float) -> None:
-        if key in self.times:
-            self.times[key] = max(self.times[key], at)
+        if key in self.times and at > self.times[key]:
+            self.times[key] = at
+            heapq.heappush(self._heap, (at, key))
 
 
 class Pacer:
@@ -78,6 +92,14 @@ class Pacer:
     def __init__(self, limits: Limits) -> None:
         self._limits = limits
         self._overall = _Log(limits.overall) if limits.overall else None
+        # Every send, free or paid, counts here: paid mode lifts the total to this rate, no higher.
+        self._paid = _Log(Window.per_second(limits.paid.per_second)) if limits.paid else None
+        # Switching between free and paid sends races: answers overtake each other, and the server
+        # counts every send against its free limit. So paying starts only once no free send is
+        # unanswered, and free sends start again only once the last paid one left the free window.
+        self._free_unanswered: set[int] = set()
+        self._paid_unanswered: set[int] = set()
+        self._paying_until = 0.0
         self._chats: dict[str, list[_Log]] = {}
         self._blocked: dict[str, float] = {}
         self._paused_until = 0.0
@@ -98,15 +120,51 @@ class Pacer:
     def earliest(self, chat: str, is_group: bool, now: float) -> float:
         """Return the earliest time a message to `chat` would respect every limit."""
         ready = max(self.overall_earliest(now), self._blocked.get(chat, 0.0))
+        if self._paid:
+            ready = self._paid.earliest(ready)
         for log in self._logs(chat, is_group):
             ready = max(ready, log.earliest(ready))
         return ready
 
-    def record(self, chat: str, is_group: bool, at: float) -> int:
-        """Count a send starting at `at`; return a handle for `settle`."""
+    @property
+    def limits(self) -> Limits:
+        """The limits this pacer keeps."""
+        return self._limits
+
+    def paid_open(self, now: float) -> bool:
+        """Whether a paid send could go now as far as the platform is concerned (its total rate)."""
+        if self._paid is None or self._free_unanswered or now < self._paused_until:
+            return False
+        return self._paid.earliest(now) <= now
+
+    def paying(self, now: float) -> bool:
+        """Whether paid sends are under way: then every send that may pay does (see `_paying_until`)."""
+        return now < self._paying_until or bool(self._paid_unanswered)
+
+    def paid_earliest(self, chat: str, is_group: bool, now: float) -> float | None:
+        """Return when a paid send to `chat` may go: the free limit aside, every other limit holds.
+
+        None while free sends are unanswered (they must reach the server before paid ones do).
+        """
+        if self._paid is None or self._free_unanswered:
+            return None
+        ready = self._paid.earliest(max(now, self._paused_until, self._blocked.get(chat, 0.0)))
+        for log in self._logs(chat, is_group):
+            ready = max(ready, log.earliest(ready))
+        return ready
+
+    def record(self, chat: str, is_group: bool, at: float, paid: bool = False) -> int:
+        """Count a send starting at `at`, paid or not; return a handle for `settle`.
+
+        A paid send counts in the free window too: the server counts every message against its
+        free limit, so a free send right after a paid burst would be refused.
+        """
         self._sends += 1
         if self._overall:
             self._overall.record(self._sends, at)
+        if self._paid:
+            self._paid.record(self._sends, at)
+            (self._paid_unanswered if paid else self._free_unanswered).add(self._sends)
         for log in self._logs(chat, is_group):
             log.record(self._sends, at)
         return self._sends
@@ -120,6 +178,13 @@ class Pacer:
         """
         if self._overall:
             self._overall.settle(handle, at)
+        if self._paid:
+            self._paid.settle(handle, at)
+            self._free_unanswered.discard(handle)
+            if handle in self._paid_unanswered:
+                self._paid_unanswered.discard(handle)
+                span = self._limits.overall.seconds * SAFETY if self._limits.overall else 0.0
+                self._paying_until = max(self._paying_until, at + span)
         for log in self._chats.get(chat, ()):
             log.settle(handle, at)
 

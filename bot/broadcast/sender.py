@@ -19,6 +19,7 @@ class Target:
     chat_id: str
     thread_id: str = ""
     silent: bool = False
+    paid: bool = False  # a paid broadcast send (Telegram's allow_paid_broadcast): above the free limit
 
 
 class Sender(Protocol):
@@ -58,6 +59,15 @@ class RetryAfter(SendError):
 
 class RetryLater(SendError):
     """A transient failure (5xx, timeout, connection): back off and try again."""
+
+
+class PaidRefused(RetryAfter):
+    """A paid send was refused (not enough Stars): send it again without paying, stop paying a while."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(1.0)
+        self.reason = reason
+        self.args = (reason,)
 
 
 class DestinationGone(SendError):

@@ -276,5 +276,17 @@ class MetaValue(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class PaidUsage(Base):
+    """Paid broadcast sends counted per platform and UTC day: the daily Stars budget, shared by replicas."""
+
+    __tablename__ = "paid_usage"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, UTC
+    # Sends that carried the paid flag and were not refused: reserved when their rows are claimed
+    # (in the claim's transaction), given back when the send fails.
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # The outbox as a Core table: the dispatcher's hot path uses Core statements, far cheaper per row.
 DELIVERIES = cast(Table, Delivery.__table__)

@@ -61,6 +61,11 @@ class ApiError(Exception):
         return out | {"parameters": self.parameters} if self.parameters else out
 
 
+def _flag(value: object) -> bool:
+    """A boolean parameter as sent in JSON (true) or a form ("true")."""
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
 def _bad(description: str) -> ApiError:
     return ApiError(400, f"Bad Request: {description}")
 
@@ -83,6 +88,7 @@ class SentMessage:
     edit_date: int | None = None
     rich: bool = False  # sent by sendRichMessage (or edited into one): ``raw`` is its html, ``text`` plain
     rich_message: JSON | None = None  # the InputRichMessage as received
+    billed: bool = False  # a paid broadcast send that cost 0.1 Star
 
     @property
     def rich_html(self) -> str | None:
@@ -114,10 +120,15 @@ class FakeTelegram:
         clock: Callable[[], float] = time.monotonic,
         strict_html: bool = True,
         rich_messages: bool = True,
+        paid_per_s: int = 1000,
+        stars: float = 1_000_000.0,
     ) -> None:
         self.token, self.enforce_limits, self.strict_html = token, enforce_limits, strict_html
         self.per_chat_per_s, self.per_group_per_min = per_chat_per_s, per_group_per_min
         self.global_per_s, self.rich_messages = global_per_s, rich_messages  # False: a pre-10.1 server
+        # Paid broadcasts: with allow_paid_broadcast, up to paid_per_s sends a second in all; a send
+        # above the free limit costs 0.1 Star (counted in tenths, no float drift); none left: 429.
+        self.paid_per_s, self.stars_tenths, self.paid_billed = paid_per_s, round(stars * 10), 0
         prefix = token.partition(":")[0]
         self.bot_id = int(prefix) if prefix.isdigit() else 1
         self.messages: dict[int, list[SentMessage]] = {}
@@ -138,7 +149,7 @@ class FakeTelegram:
         self._next_update_id = 1
         self._update_pushed = asyncio.Event()
         self._last_id: dict[int, int] = {}
-        self._sent_all: deque[float] = deque()
+        self._sent_all: deque[float] = deque()  # every send of the last second, free and paid
         self._sent: dict[int, deque[float]] = {}
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, Callable[[JSON], Any]] = {
@@ -282,29 +293,55 @@ class FakeTelegram:
         except (KeyError, TypeError, ValueError):
             raise _bad(missing) from None
 
-    def _throttle(self, chat: int) -> None:
-        """Raise 429 if one more message would exceed a sliding window; otherwise count it."""
+    @property
+    def stars(self) -> float:
+        """The bot's fake Stars balance."""
+        return self.stars_tenths / 10
+
+    def _throttle(self, chat: int, paid: bool = False) -> bool:
+        """Raise 429 if one more message would exceed a sliding window; otherwise count it (True: billed).
+
+        A paid send (allow_paid_broadcast) is held to `paid_per_s` in all instead of the free
+        limit; it is billed 0.1 Star only when the free window (every send of the last second) is
+        full, and refused with a 429 when the balance cannot pay. Per-chat and per-group limits
+        hold either way.
+        """
         if not self.enforce_limits:
-            return
+            return False
         now, rate = self._clock(), self.per_chat_per_s
         per_chat, chat_window = (int(rate), 1.0) if rate >= 1 else (1, 1 / rate)  # 0.5/s = one per 2 s
         mine = self._sent.setdefault(chat, deque())
         for times, keep in ((self._sent_all, 1.0), (mine, max(60.0, chat_window))):
             while times and times[0] <= now - keep:
                 times.popleft()
-        limits = [(self._sent_all, self.global_per_s, 1.0), (mine, per_chat, chat_window)]
-        if chat < 0:  # groups and channels: also N per minute
-            limits.append((mine, self.per_group_per_min, 60.0))
-        wait = 0.0
-        for times, limit, window in limits:
-            recent = [t for t in times if t > now - window]
-            if len(recent) >= limit:  # the window frees when its limit-th newest send ages out
-                wait = max(wait, recent[-limit] + window - now)
+        # Every send counts towards the free limit; a paid one may go above it, and is billed if it does.
+        free_full = len(self._sent_all) >= self.global_per_s
+        overall = (self._sent_all, self.paid_per_s if paid else self.global_per_s)
+        wait = self._wait(overall, mine, (per_chat, chat_window), now, chat)
+        billed = paid and free_full
+        if wait == 0 and billed and self.stars_tenths < 1:
+            wait = 1.0  # the balance cannot pay: Telegram answers paid sends with 429 then
         if wait > 0:
             seconds = max(1, math.ceil(wait))
             raise ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+        if billed:
+            self.stars_tenths -= 1
+            self.paid_billed += 1
         self._sent_all.append(now)
         mine.append(now)
+        return billed
+
+    def _wait(self, overall: tuple[deque[float], int], mine: deque[float], per_chat: tuple[int, float],
+              now: float, chat: int) -> float:  # fmt: skip
+        """Seconds until one more send fits every window (0: now)."""
+        times, limit = overall
+        wait = times[-limit] + 1.0 - now if len(times) >= limit else 0.0  # it holds exactly the last second
+        windows = [per_chat] + ([(self.per_group_per_min, 60.0)] if chat < 0 else [])  # groups: N a minute
+        for limit, window in windows:
+            recent = [t for t in mine if t > now - window]
+            if len(recent) >= limit:  # the window frees when its limit-th newest send ages out
+                wait = max(wait, recent[-limit] + window - now)
+        return wait
 
     def _html(self, check: Callable[[str], ParsedHTML | None], value: str) -> ParsedHTML | None:
         """Run a validator; None when only our stricter rules object and strict_html is off."""
@@ -455,9 +492,10 @@ class FakeTelegram:
         markup, preview = self._markup(params), params.get("link_preview_options")
         if preview is not None and not isinstance(preview, dict):
             raise _bad("can't parse link preview options JSON object")
-        self._throttle(chat)
+        billed = self._throttle(chat, _flag(params.get("allow_paid_broadcast")))
         self._last_id[chat] = message_id = self._last_id.get(chat, 0) + 1
         message = SentMessage(message_id, chat, int(time.time()), text, raw, mode, entities, photo, markup)
+        message.billed = billed
         message.link_preview_options, message.message_thread_id = preview, thread
         self.messages.setdefault(chat, []).append(message)
         return self._message_object(message)
@@ -482,9 +520,10 @@ class FakeTelegram:
             raise ApiError(404, "Not Found: method not found")
         chat = self._target(params)
         thread, rich, markup = self._thread(params), self._rich(params), self._markup(params)
-        self._throttle(chat)
+        billed = self._throttle(chat, _flag(params.get("allow_paid_broadcast")))
         self._last_id[chat] = message_id = self._last_id.get(chat, 0) + 1
         message = SentMessage(message_id, chat, int(time.time()), rich.text, rich.source, None)
+        message.billed = billed
         message.reply_markup = markup
         message.message_thread_id, message.rich, message.rich_message = thread, True, rich.message
         self.messages.setdefault(chat, []).append(message)

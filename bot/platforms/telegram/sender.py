@@ -71,6 +71,16 @@ async def call_mapped(action: Callable[[], Awaitable[T]]) -> T:
         raise sender.RetryLater(exc.message) from None
 
 
+async def call_paid(action: Callable[[], Awaitable[T]]) -> T:
+    """Run a paid send: a refusal about Stars (the balance is spent) says "stop paying", not "bad message"."""
+    try:
+        return await call_mapped(action)
+    except sender.BadMessage as exc:
+        if "star" in exc.reason.lower():
+            raise sender.PaidRefused(exc.reason) from None
+        raise
+
+
 def keyboard(message: TelegramMessage) -> InlineKeyboardMarkup | None:
     """Build the inline keyboard of a rendered message (None when it has no buttons)."""
     if not message.buttons:
@@ -130,15 +140,16 @@ class TelegramSender:
             "parse_mode": "HTML",
             "reply_markup": keyboard(message),
         }
-        sent: Message
+        if target.paid:  # above the free limit: 0.1 Star from the bot's balance
+            common["allow_paid_broadcast"] = True
+        request: Callable[[], Awaitable[Message]]
         if message.photo is not None:
-            photo = message.photo
-            sent = await call_mapped(lambda: self.bot.send_photo(photo=photo, caption=message.html, **common))
+            request = partial(self.bot.send_photo, photo=message.photo, caption=message.html, **common)
         else:
             preview = LinkPreviewOptions(**message.link_preview)
-            sent = await call_mapped(
-                lambda: self.bot.send_message(text=message.html, link_preview_options=preview, **common)
-            )
+            text = message.html
+            request = partial(self.bot.send_message, text=text, link_preview_options=preview, **common)
+        sent = await (call_paid(request) if target.paid else call_mapped(request))
         return [str(sent.message_id)]
 
     async def edit(self, target: Target, message_ids: list[str], view: View | FullPost) -> list[str] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 
 from bot.broadcast.pacing import Limits, Pacer, Window
+from bot.broadcast.paid import PaidPolicy
 from bot.platforms.spec import Host, PlatformSpec, Started
 from bot.settings import Settings
 
@@ -15,7 +16,17 @@ def limits(settings: Settings) -> Limits:
         overall=Window.per_second(settings.telegram_global_per_s),
         per_chat=Window.per_second(settings.telegram_chat_per_s),
         per_group=Window.rate(settings.telegram_group_per_min, 60.0),
+        paid=paid_policy(settings),
     )
+
+
+def paid_policy(settings: Settings) -> PaidPolicy | None:
+    """Paid broadcasts as TELEGRAM_PAID_* allow them (None: off)."""
+    mode, stars = settings.telegram_paid_broadcast, settings.telegram_paid_daily_stars
+    if mode == "off" or not stars:
+        return None
+    threshold = settings.telegram_paid_min_queue if mode == "auto" else 0
+    return PaidPolicy(per_second=settings.telegram_paid_per_s, daily_stars=stars, min_queue=threshold)
 
 
 async def start(host: Host, stack: AsyncExitStack) -> Started:
