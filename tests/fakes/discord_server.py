@@ -85,7 +85,7 @@ class FakeDiscord(InteractionRoutes, ThreadRoutes):
         self._later: dict[int, tuple[int, ApiError]] = {}  # channel -> (calls still answered, then this)
         self._refused: dict[int, ApiError] = {}
         self._sent_all: deque[float] = deque()
-        self._sent: dict[int, deque[float]] = {}
+        self._buckets: dict[int, tuple[float, int]] = {}  # channel -> (its window's start, sends in it)
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
 
@@ -224,6 +224,8 @@ class FakeDiscord(InteractionRoutes, ThreadRoutes):
             except ApiError as error:
                 status, result = error.status, error.body()
                 headers |= self._limit_headers(error)
+                if bot and status != 429:
+                    self._count_global()  # "50 requests per second": refused ones are requests too
             self.requests.append(RecordedRequest(request.method, request.path, body, now, status))
             async with self._changed:
                 self._changed.notify_all()
@@ -243,6 +245,7 @@ class FakeDiscord(InteractionRoutes, ThreadRoutes):
         retry_after = float(error.extra.get("retry_after", 1.0))
         headers = {"Retry-After": str(math.ceil(retry_after)), "X-RateLimit-Scope": scope}
         headers |= {"X-RateLimit-Global": "true"} if error.extra.get("global") else {}
+        headers |= error.extra.get("_bucket", {})  # a route's 429 carries its bucket's headers too
         # discord.py takes a 429 without Via for a Cloudflare ban and gives up at once.
         return headers | ({"Via": "1.1 google"} if via else {})
 
@@ -260,33 +263,43 @@ class FakeDiscord(InteractionRoutes, ThreadRoutes):
             raise self._refused[channel_id]
         return self.channels.get(channel_id) or self.add_channel(channel_id)
 
-    def _count(self, request: web.Request) -> dict[str, str]:
-        """Count a bot request against the global limit; message creates also against their channel's."""
+    def _count_global(self) -> None:
         now = self._clock()
         while self._sent_all and self._sent_all[0] <= now - 1.0:
             self._sent_all.popleft()
         self._sent_all.append(now)
-        if request.method != "POST" or "channel" not in request.match_info:
-            return {}
-        mine = self._sent.setdefault(int(request.match_info["channel"]), deque())
-        mine.append(now)
-        reset_after = max(mine[0] + self.channel_window - now, 0.001)
+
+    def _bucket(self, channel_id: int, now: float) -> tuple[float, int]:
+        """A channel's message bucket: Discord's buckets reset whole once Reset-After has passed."""
+        start, used = self._buckets.get(channel_id, (now, 0))
+        return (now, 0) if now >= start + self.channel_window else (start, used)
+
+    def _bucket_headers(self, start: float, used: int, now: float) -> dict[str, str]:
+        # Rounded up to the millisecond: a client that waits exactly this long finds the bucket reset.
+        reset_after = max(math.ceil((start + self.channel_window - now) * 1000) / 1000, 0.001)
         return {
             "X-RateLimit-Limit": str(self.per_channel),
-            "X-RateLimit-Remaining": str(max(self.per_channel - len(mine), 0)),
+            "X-RateLimit-Remaining": str(max(self.per_channel - used, 0)),
             "X-RateLimit-Reset-After": f"{reset_after:.3f}",
             "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
             "X-RateLimit-Bucket": "fake-channel-messages",
         }  # fmt: skip
 
+    def _count(self, request: web.Request) -> dict[str, str]:
+        """Count a bot request against the global limit; message creates also against their channel's."""
+        self._count_global()
+        if request.method != "POST" or "channel" not in request.match_info:
+            return {}
+        now, channel_id = self._clock(), int(request.match_info["channel"])
+        start, used = self._bucket(channel_id, now)
+        self._buckets[channel_id] = (start, used + 1)
+        return self._bucket_headers(start, used + 1, now)
+
     def _throttle(self, channel_id: int) -> None:
-        """Raise 429 if one more message would exceed the channel's or the global window."""
+        """Raise 429 if one more message would exceed the global window or the channel's bucket."""
         if not self.enforce_limits:
             return
         now = self._clock()
-        mine = self._sent.setdefault(channel_id, deque())
-        while mine and mine[0] <= now - self.channel_window:
-            mine.popleft()
         recent_all = [t for t in self._sent_all if t > now - 1.0]
         if len(recent_all) >= self.global_per_s:
             wait = recent_all[-self.global_per_s] + 1.0 - now
@@ -297,11 +310,14 @@ class FakeDiscord(InteractionRoutes, ThreadRoutes):
                 retry_after=round(wait, 3),
                 **{"global": True, "_scope": "global"},
             )
-        if len(mine) >= self.per_channel:
-            wait = mine[-self.per_channel] + self.channel_window - now
+        start, used = self._bucket(channel_id, now)
+        if used >= self.per_channel:
+            wait = start + self.channel_window - now
+            bucket = self._bucket_headers(start, used, now)
             raise ApiError(
-                429, 0, "You are being rate limited.", retry_after=round(wait, 3), **{"global": False}
-            )
+                429, 0, "You are being rate limited.", retry_after=round(wait, 3),
+                **{"global": False, "_bucket": bucket},
+            )  # fmt: skip
 
     def _store(self, channel_id: int, body: JSON, message_id: int | None = None) -> FakeMessage:
         message = FakeMessage(message_id or next(self._ids), channel_id, body)

@@ -166,6 +166,60 @@ async def test_global_limit_across_channels(server: FakeDiscord, now: list[float
     assert statuses == [200] * 50 + [429]
 
 
+async def test_a_channel_bucket_resets_whole_as_its_headers_say(
+    server: FakeDiscord, now: list[float]
+) -> None:
+    # Discord: Reset-After is when "the current rate limit bucket will reset", and discord.py then
+    # takes the whole limit as free again. A sliding window would refuse the second of those sends.
+    headers = {"Authorization": f"Bot {server.token}", "Content-Type": "application/json"}
+    body = b'{"content": "m", "allowed_mentions": {"parse": []}}'
+    url = f"{server.base_url}/channels/7/messages"
+    async with aiohttp.ClientSession() as http:
+        for _ in range(5):
+            async with http.post(url, headers=headers, data=body) as response:
+                assert response.status == 200
+            now[0] += 0.5
+        async with http.post(url, headers=headers, data=body) as refused:
+            assert (refused.status, (await refused.json())["retry_after"]) == (429, 2.5)
+            # a route's 429 carries its bucket's headers, as in Discord's documented example
+            assert refused.headers["X-RateLimit-Remaining"] == "0"
+            assert refused.headers["X-RateLimit-Bucket"] and refused.headers["X-RateLimit-Scope"] == "user"
+        now[0] += 2.5  # 5 s after the bucket's first send: it resets whole
+        for left in (4, 3, 2, 1, 0):
+            async with http.post(url, headers=headers, data=body) as response:
+                assert (response.status, response.headers["X-RateLimit-Remaining"]) == (200, str(left))
+                assert float(response.headers["X-RateLimit-Reset-After"]) == pytest.approx(5.0)
+    assert server.rate_limited == 1
+
+
+async def test_refused_requests_count_against_the_global_limit(server: FakeDiscord) -> None:
+    server.forbid(9)
+    headers = {"Authorization": f"Bot {server.token}", "Content-Type": "application/json"}
+    body = b'{"content": "m", "allowed_mentions": {"parse": []}}'
+    async with aiohttp.ClientSession() as http:
+        for _ in range(50):
+            async with http.post(f"{server.base_url}/channels/9/messages", headers=headers, data=body) as r:
+                assert r.status == 403
+        async with http.post(f"{server.base_url}/channels/10/messages", headers=headers, data=body) as r:
+            assert (r.status, r.headers["X-RateLimit-Global"]) == (429, "true")
+
+
+async def test_discord_py_keeps_to_the_buckets_it_learns() -> None:
+    # Real time, on a 0.2 s bucket: one send after another, discord.py sleeps out Remaining 0 for
+    # as long as Reset-After says (rounded up, so never early) and the fake refuses none.
+    async with FakeDiscord(per_channel=2, channel_window=0.2) as fake:
+        bot = discord.Client(intents=discord.Intents(guilds=True), max_ratelimit_timeout=30)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Route, "BASE", fake.base_url)
+            await bot.login(fake.token)
+            try:
+                for i in range(7):
+                    await channel(bot, 5).send(f"m{i}", allowed_mentions=NONE)
+            finally:
+                await bot.close()
+    assert fake.rate_limited == 0 and len(fake.sent(5)) == 7
+
+
 async def test_a_short_429_is_waited_out_by_discord_py_a_cloudflare_one_is_not(server, client):
     server.rate_limit(3, retry_after=0.01)
     await channel(client, 3).send("after a short wait", allowed_mentions=NONE)

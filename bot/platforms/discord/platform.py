@@ -13,6 +13,7 @@ import discord
 from discord.http import Route
 
 from bot.content.models import Lang
+from bot.platforms.discord.global_limit import DISCORD_GLOBAL_PER_S, GlobalLimit, trace_config
 from bot.platforms.discord.handlers import DiscordHandlers
 from bot.platforms.discord.invite import invite_url
 from bot.platforms.discord.sender import MAX_RATELIMIT_WAIT, DiscordSender
@@ -30,7 +31,7 @@ PLATFORM = "discord"
 class TransmissionClient(discord.AutoShardedClient):
     """Sharded as soon as Discord asks, without code changes; needs no privileged intents."""
 
-    def __init__(self, page_turner: PageTurner, reader: Reader) -> None:
+    def __init__(self, page_turner: PageTurner, reader: Reader, limit: GlobalLimit) -> None:
         # Interactions need no intents; `guilds` (not privileged) keeps discord.py's channel state sane,
         # and nothing else is asked for: no member, message or presence traffic to carry.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # it never joins voice
@@ -38,6 +39,7 @@ class TransmissionClient(discord.AutoShardedClient):
             intents=discord.Intents(guilds=True),
             allowed_mentions=discord.AllowedMentions.none(),
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
+            http_trace=trace_config(limit),  # every REST request keeps the global limit
         )
         self.page_turner = page_turner
         self.reader = reader
@@ -64,6 +66,7 @@ class DiscordPlatform:
         guild_id: int | None = None,
         api_base_url: str | None = None,
         gateway: bool = True,
+        global_per_s: float = DISCORD_GLOBAL_PER_S,
     ) -> None:
         self._token = token
         self._sync = services.command_sync
@@ -76,7 +79,8 @@ class DiscordPlatform:
         self.handlers = DiscordHandlers(
             commands, services.lookups, zone, default_lang, wake, services.articles, services.readings
         )
-        self.client = TransmissionClient(self.handlers, self.handlers.reading)
+        self.global_limit = GlobalLimit(global_per_s)
+        self.client = TransmissionClient(self.handlers, self.handlers.reading, self.global_limit)
         self.tree = build_tree(self.client, self.handlers, self.guild)
         self.sender = DiscordSender(self.client, zone)
 

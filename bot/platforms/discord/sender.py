@@ -20,6 +20,7 @@ from bot.content.i18n import t
 from bot.content.models import FullPost, LatestPage, Notice, SearchResults, Transmission, View
 from bot.content.render.common import clamp, one_line
 from bot.content.render.discord import render_view
+from bot.platforms.discord.global_limit import GlobalLimit, trace_config
 from bot.platforms.discord.views import NO_MENTIONS, message_kwargs
 
 T = TypeVar("T")
@@ -238,21 +239,24 @@ def api_base(url: str | None) -> Iterator[None]:
         Route.BASE = previous
 
 
-def rest_client() -> discord.Client:
-    """Build a client whose sends never ping and whose long 429s come back to the engine."""
+def rest_client(limit: GlobalLimit | None = None) -> discord.Client:
+    """Build a client whose sends never ping, keep the global limit, and whose long 429s come back."""
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # it never joins voice
     return discord.Client(
         intents=discord.Intents(guilds=True),
         allowed_mentions=discord.AllowedMentions.none(),
         max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
+        http_trace=trace_config(limit or GlobalLimit()),
     )
 
 
 @asynccontextmanager
-async def open_client(token: str, base_url: str | None = None) -> AsyncIterator[discord.Client]:
+async def open_client(
+    token: str, base_url: str | None = None, limit: GlobalLimit | None = None
+) -> AsyncIterator[discord.Client]:
     """Log a REST-only client in (optionally against another API base) and close it afterwards."""
     with api_base(base_url):
-        client = rest_client()
+        client = rest_client(limit)
         try:
             await client.login(token)
             yield client

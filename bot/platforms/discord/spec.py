@@ -37,6 +37,7 @@ def build(host: Host, gateway: bool = True) -> DiscordPlatform:
         guild_id=settings.discord_guild_id,
         api_base_url=settings.discord_api_base_url,
         gateway=gateway,
+        global_per_s=settings.discord_global_per_s,
     )
 
 
