@@ -450,3 +450,31 @@ def test_an_unreachable_postgresql_is_one_clear_line(env, bot):
     assert result.returncode == 1 and result.stderr.count("\n") == 1
     assert result.stderr.startswith(f"error: DATABASE_URL: cannot reach the database at 127.0.0.1:{port}: ")
     assert "hunter2" not in result.stderr
+
+
+def test_status_shows_paid_broadcasts_and_what_they_cost_today(env, bot, monkeypatch):
+    import asyncio
+    from datetime import UTC, datetime
+
+    from bot.settings import load_settings
+    from bot.store import paid
+    from bot.store.database import create_engine, session_factory, upgrade
+
+    async def spend():
+        load_settings(posts_dir=env["POSTS_DIR"], database_url=env["DATABASE_URL"], _env_file=None)
+        engine = create_engine(env["DATABASE_URL"])
+        await upgrade(engine)
+        async with session_factory(engine).begin() as session:
+            await paid.add(session, "telegram", datetime.now(UTC).date().isoformat(), 1234)
+        await engine.dispose()
+
+    asyncio.run(spend())
+    monkeypatch.setenv("TELEGRAM_PAID_BROADCAST", "auto")
+    monkeypatch.setenv("TELEGRAM_PAID_DAILY_STARS", "500")
+    text = bot(env, "status").stdout
+    assert "paid broadcasts (telegram): auto, queues over 1,000, up to 1000/s" in text
+    assert "today 1,234 paid sends, 123.4 of 500 Stars" in text
+    assert json.loads(bot(env, "status", "--json").stdout)["paid_today"] == {"telegram": 1234}
+    monkeypatch.delenv("TELEGRAM_PAID_DAILY_STARS")
+    refused = bot(env, "status")
+    assert refused.returncode != 0 and "set TELEGRAM_PAID_DAILY_STARS" in refused.stderr

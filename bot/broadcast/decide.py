@@ -141,8 +141,8 @@ def choose(
         # Pay when the free limit holds the row back, and all along while paid sends are under way.
         if (ready > now or pacer.paying(now)) and budget is not None and budget.may_pay(due, now):
             paid_ready = pacer.paid_earliest(chat, group, now)
-            if paid_ready is None:  # free sends are unanswered: a finished send wakes us
-                ready = max(ready, now + SWITCH_WAIT)
+            if paid_ready is None:  # free sends are unanswered: look again soon (an answer wakes us)
+                ready = now + SWITCH_WAIT
             elif paid_ready <= now:
                 paid, ready = True, now
             else:  # while paying, no free send slips in between (see Pacer)

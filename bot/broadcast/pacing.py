@@ -63,25 +63,34 @@ class _Log:
         self.times: dict[int, float] = {}
         self._heap: list[tuple[float, int]] = []  # may hold stale entries of settled sends
 
-    def earliest(self, now: float) -> float:
+    def earliest(self, at: float, now: float) -> float:
+        """Return the earliest time from `at` on when one more send fits; `now` is the present.
+
+        Only sends out of the window at `now` are forgotten: a caller asking about a later `at`
+        must not make the log forget a send that still counts for someone asking about `now`.
+        """
         span = self.window.seconds * SAFETY
-        horizon = now - span
         heap, times = self._heap, self.times
-        while heap and heap[0][0] <= horizon:
-            at, key = heapq.heappop(heap)
-            if times.get(key) == at:  # the entry is current (not moved by `settle`): it aged out
+        while heap and heap[0][0] <= now - span:
+            stamp, key = heapq.heappop(heap)
+            if times.get(key) == stamp:  # the entry is current (not moved by `settle`): it aged out
                 del times[key]
         if len(times) < self.window.limit:
-            return now
+            return at
+        recent = times.values() if at <= now else [t for t in times.values() if t > at - span]
+        if len(recent) < self.window.limit:
+            return at
         # The send `limit` places back must age out of the window first.
-        return sorted(times.values())[-self.window.limit] + span
+        return max(at, sorted(recent)[-self.window.limit] + span)
 
     def record(self, key: int, at: float) -> None:
         self.times[key] = at
         heapq.heappush(self._heap, (at, key))
 
     def settle(self, key: int, at: float) -> None:
-        if key in self.times and at > self.times[key]:
+        # A send answered after it left the window counts again from its answer: the server may
+        # have counted it that late.
+        if at > self.times.get(key, float("-inf")):
             self.times[key] = at
             heapq.heappush(self._heap, (at, key))
 
@@ -115,15 +124,15 @@ class Pacer:
     def overall_earliest(self, now: float) -> float:
         """Return when the platform as a whole may send again."""
         ready = max(now, self._paused_until)
-        return self._overall.earliest(ready) if self._overall else ready
+        return self._overall.earliest(ready, now) if self._overall else ready
 
     def earliest(self, chat: str, is_group: bool, now: float) -> float:
         """Return the earliest time a message to `chat` would respect every limit."""
         ready = max(self.overall_earliest(now), self._blocked.get(chat, 0.0))
         if self._paid:
-            ready = self._paid.earliest(ready)
+            ready = self._paid.earliest(ready, now)
         for log in self._logs(chat, is_group):
-            ready = max(ready, log.earliest(ready))
+            ready = log.earliest(ready, now)
         return ready
 
     @property
@@ -135,7 +144,7 @@ class Pacer:
         """Whether a paid send could go now as far as the platform is concerned (its total rate)."""
         if self._paid is None or self._free_unanswered or now < self._paused_until:
             return False
-        return self._paid.earliest(now) <= now
+        return self._paid.earliest(now, now) <= now
 
     def paying(self, now: float) -> bool:
         """Whether paid sends are under way: then every send that may pay does (see `_paying_until`)."""
@@ -148,9 +157,9 @@ class Pacer:
         """
         if self._paid is None or self._free_unanswered:
             return None
-        ready = self._paid.earliest(max(now, self._paused_until, self._blocked.get(chat, 0.0)))
+        ready = self._paid.earliest(max(now, self._paused_until, self._blocked.get(chat, 0.0)), now)
         for log in self._logs(chat, is_group):
-            ready = max(ready, log.earliest(ready))
+            ready = log.earliest(ready, now)
         return ready
 
     def record(self, chat: str, is_group: bool, at: float, paid: bool = False) -> int:

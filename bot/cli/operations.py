@@ -8,6 +8,7 @@ import signal
 from typing import Any
 
 from bot.app import App
+from bot.broadcast.paid import stars
 from bot.cli.common import CommandError, print_json
 from bot.platforms.discord.spec import build as discord_platform
 from bot.runner import LeadershipLost, run
@@ -45,6 +46,8 @@ async def status_command(app: App, args: argparse.Namespace) -> int:
         f"queue {report['queue']} (sending {report['sending']}), sent {report['sent']}, "
         f"failed {report['failed']}, retrying {report['retrying']}"
     )
+    for line in paid_lines(app.settings, report["paid_today"]):
+        print(line)
     for failure in report["last_failures"]:
         print(f"  failure: {failure['platform']}:{failure['chat_id']} {failure['kind']} — {failure['error']}")
     for item in report["disabled"]:
@@ -56,6 +59,20 @@ async def status_command(app: App, args: argparse.Namespace) -> int:
         problem = f" — {digest['problem']}" if digest["problem"] else ""
         print(f"  digest: {where} {digest['schedule']} {digest['tz']}{problem}")
     return 0
+
+
+def paid_lines(settings: Settings, paid_today: dict[str, int]) -> list[str]:
+    """Say how paid broadcasts stand: the mode, today's paid sends and the Stars they cost of the budget."""
+    mode, budget = settings.telegram_paid_broadcast, settings.telegram_paid_daily_stars
+    sent = paid_today.get("telegram", 0)
+    if mode == "off" and not sent:
+        return []
+    when = f"auto, queues over {settings.telegram_paid_min_queue:,}" if mode == "auto" else mode
+    of = f" of {budget:g}" if budget is not None and mode != "off" else ""
+    return [
+        f"paid broadcasts (telegram): {when}, up to {settings.telegram_paid_per_s}/s; "
+        f"today {sent:,} paid sends, {stars(sent):g}{of} Stars"
+    ]
 
 
 def _not_sending(settings: Settings, report: StatusReport) -> list[dict[str, Any]]:

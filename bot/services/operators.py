@@ -7,6 +7,7 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast import outbox
+from bot.broadcast.paid import stars
 from bot.clock import Clock
 from bot.content.i18n import t
 from bot.content.models import Lang, Notice, View
@@ -32,6 +33,10 @@ class OwnerCommands:
         lines = [
             f"{platform}: {states['active']} active, {states['disabled']} disabled"
             for platform, states in sorted(report["destinations"].items())
+        ]
+        lines += [
+            f"★ {platform}: {sent:,} paid sends today, {stars(sent):g} Stars"
+            for platform, sent in sorted(report["paid_today"].items())
         ]
         lines += [f"✗ {f['platform']}:{f['chat_id']} — {f['error']}" for f in report["last_failures"]]
         lines += [f"⏰ {p['slug']} {p['at']}" for p in report["scheduled_posts"][:5]]

@@ -6,13 +6,13 @@ The report is JSON as it is printed (`status --json`), typed key by key.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.store.models import Delivery, Destination, PostRow
+from bot.store.models import Delivery, Destination, PaidUsage, PostRow
 from bot.store.states import DeliveryStatus, DestinationMode, PostState
 
 # Say what is wrong with a digest schedule (spec, zone), or None; the caller knows the rules.
@@ -80,6 +80,7 @@ class StatusReport(TypedDict):
     last_failures: list[FailureLine]
     scheduled_posts: list[ScheduledPost]
     digests: list[DigestLine]
+    paid_today: dict[str, int]  # paid broadcast sends counted today (UTC), by platform
 
 
 def _no_check(spec: str, zone: str) -> str | None:
@@ -105,7 +106,14 @@ async def status(
         "last_failures": await _last_failures(session, failures),
         "scheduled_posts": await _scheduled(session, now),
         "digests": await _digests(session, check),
+        "paid_today": await _paid_today(session, now),
     }
+
+
+async def _paid_today(session: AsyncSession, now: datetime) -> dict[str, int]:
+    day = now.astimezone(UTC).date().isoformat()
+    query = select(PaidUsage.platform, PaidUsage.messages).where(PaidUsage.day == day, PaidUsage.messages > 0)
+    return dict((await session.execute(query)).all())
 
 
 async def _by_platform(session: AsyncSession) -> dict[str, Count]:

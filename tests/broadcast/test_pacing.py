@@ -1,6 +1,8 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.broadcast.pacing import SAFETY, TELEGRAM_LIMITS, Limits, Pacer, Window
+from bot.broadcast.pacing import SAFETY, TELEGRAM_LIMITS, Limits, Pacer, Window, _Log
 
 
 def test_per_chat_one_per_second_others_unaffected():
@@ -65,3 +67,41 @@ def test_platform_limits_come_from_the_registry_with_the_settings_rates():
     assert registry.spec_for("telegram").limits(settings).per_chat == Window(1, 2.0)
     assert registry.spec_for("discord").limits(settings).overall == Window(45, 1.0)
     assert registry.spec_for("console").limits(settings).overall is None
+
+
+class _SlowLog:
+    """The obvious window: look at every send each time (what `_Log` must agree with)."""
+
+    def __init__(self, window: Window) -> None:
+        self.window, self.times = window, {}
+
+    def earliest(self, at: float, now: float) -> float:
+        span = self.window.seconds * SAFETY
+        recent = sorted(t for t in self.times.values() if t > at - span)
+        return at if len(recent) < self.window.limit else max(at, recent[-self.window.limit] + span)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    limit=st.integers(1, 5),
+    steps=st.lists(
+        st.tuples(st.sampled_from(["record", "settle", "ask"]), st.floats(0, 0.6), st.floats(0, 2)),
+        max_size=60,
+    ),
+)
+def test_the_heap_window_agrees_with_looking_at_every_send(limit, steps):
+    window = Window(limit, 1.0)
+    fast, slow = _Log(window), _SlowLog(window)
+    now, key = 100.0, 0
+    for action, step, ahead in steps:
+        now += step
+        if action == "record":
+            key += 1
+            fast.record(key, now)
+            slow.times[key] = now
+        elif action == "settle" and key:
+            fast.settle(key, now + ahead / 10)
+            slow.times[key] = max(slow.times[key], now + ahead / 10)
+        else:
+            assert fast.earliest(now + ahead, now) == slow.earliest(now + ahead, now)
+            assert fast.earliest(now, now) == slow.earliest(now, now)
