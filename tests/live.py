@@ -6,10 +6,11 @@ import asyncio
 import sys
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import App
-from bot.store.models import Delivery
+from bot.store.database import create_engine, session_factory
+from bot.store.models import Delivery, PaidUsage
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,3 +45,13 @@ async def start_bot(env: dict[str, str], *, output: bool = True) -> asyncio.subp
         stdout=stream,
         stderr=asyncio.subprocess.STDOUT if output else asyncio.subprocess.DEVNULL,
     )
+
+
+async def paid_counted(url: str) -> int:
+    """The paid sends the database counted (reserved at claim time, so never fewer than were billed)."""
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            return int(await session.scalar(select(func.sum(PaidUsage.messages))) or 0)
+    finally:
+        await engine.dispose()

@@ -13,7 +13,7 @@ from bot.settings import load_settings
 from bot.store.destinations import Subscription, subscribe
 from tests.conftest import post_text
 from tests.fakes.telegram_server import FakeTelegram
-from tests.live import start_bot
+from tests.live import paid_counted, start_bot
 
 TOKEN = "123456:TEST-token"
 DESTINATIONS = 1000
@@ -45,12 +45,21 @@ async def wait_for(condition, process, limit):
         await asyncio.sleep(0.01)
 
 
+PAID = {  # paid broadcasts at 1,000/s above the real free limit, against a fake that enforces both
+    "TELEGRAM_GLOBAL_PER_S": "30",
+    "TELEGRAM_PAID_BROADCAST": "on",
+    "TELEGRAM_PAID_PER_S": "1000",
+    "TELEGRAM_PAID_DAILY_STARS": "1000",
+}
+
+
 @pytest.mark.slow
 @pytest.mark.process
 @pytest.mark.timeout(300)
-async def test_sigkill_at_random_points_loses_nothing(tmp_path, posts_dir, spawned):
+@pytest.mark.parametrize("paid", [False, True], ids=["free", "paid"])
+async def test_sigkill_at_random_points_loses_nothing(tmp_path, posts_dir, spawned, paid):
     rng = random.Random(20261122)
-    async with FakeTelegram(token=TOKEN, enforce_limits=False) as server:
+    async with FakeTelegram(token=TOKEN, enforce_limits=paid) as server:
         url = await prepare(tmp_path, posts_dir)
         (posts_dir / "news.md").write_text(
             post_text("Crash-safe news", datetime.now(UTC).isoformat(), "Body.")
@@ -67,6 +76,7 @@ async def test_sigkill_at_random_points_loses_nothing(tmp_path, posts_dir, spawn
             "SCAN_INTERVAL": "3600",
             "WATCH": "false",
             "LOG_LEVEL": "ERROR",
+            **(PAID if paid else {}),
         }
 
         async def start():
@@ -95,3 +105,10 @@ async def test_sigkill_at_random_points_loses_nothing(tmp_path, posts_dir, spawn
     assert set(counts) == set(range(1, DESTINATIONS + 1)), "a destination never got the post"
     repeats = sum(count - 1 for count in counts.values())
     assert repeats <= kills * CONCURRENCY, f"{repeats} repeats after {kills} kills"
+    if paid:
+        assert server.rate_limited == 0
+        assert server.paid_billed > DESTINATIONS / 2, "the broadcast did not go above the free limit"
+        billed = [sum(m.billed for m in messages) for messages in server.messages.values()]
+        twice = sum(max(count - 1, 0) for count in billed)
+        assert twice <= kills * CONCURRENCY, f"{twice} deliveries paid twice after {kills} kills"
+        assert await paid_counted(url) >= server.paid_billed, "the budget counted less than was spent"

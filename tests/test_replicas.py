@@ -13,7 +13,7 @@ from bot.settings import load_settings
 from bot.store.destinations import Subscription, subscribe
 from tests.conftest import fresh_postgres_database, post_text
 from tests.fakes.telegram_server import FakeTelegram
-from tests.live import start_bot
+from tests.live import paid_counted, start_bot
 
 TOKEN = "123456:TEST-token"
 DESTINATIONS = 2000
@@ -30,10 +30,20 @@ async def until(condition, limit):
             await asyncio.sleep(0.01)
 
 
+PAID = {  # the paid rate is the fake's too; the free limit stays Telegram's 30/s
+    "TELEGRAM_GLOBAL_PER_S": "30",
+    "TELEGRAM_PAID_BROADCAST": "on",
+    "TELEGRAM_PAID_PER_S": "300",
+    "TELEGRAM_PAID_DAILY_STARS": "1000",
+}
+PREFETCH = 256  # rows a leader claims ahead of its senders (EngineSettings.prefetch)
+
+
 @pytest.mark.slow
 @pytest.mark.process
 @pytest.mark.postgres
-async def test_standby_takes_over_when_the_leader_dies(tmp_path, posts_dir, postgres_server, spawned):
+@pytest.mark.parametrize("paid", [False, True], ids=["free", "paid"])
+async def test_standby_takes_over_when_the_leader_dies(tmp_path, posts_dir, postgres_server, spawned, paid):
     url = await fresh_postgres_database(postgres_server)
     app = build_app(load_settings(posts_dir=posts_dir, database_url=url, _env_file=None))
     await app.prepare()
@@ -44,7 +54,7 @@ async def test_standby_takes_over_when_the_leader_dies(tmp_path, posts_dir, post
     await app.close()
     (posts_dir / "news.md").write_text(post_text("Replicated news", datetime.now(UTC).isoformat(), "Body."))
 
-    async with FakeTelegram(token=TOKEN, enforce_limits=False) as server:
+    async with FakeTelegram(token=TOKEN, enforce_limits=paid, paid_per_s=300) as server:
         env = {
             **os.environ,
             "POSTS_DIR": str(posts_dir),
@@ -56,6 +66,7 @@ async def test_standby_takes_over_when_the_leader_dies(tmp_path, posts_dir, post
             "SCAN_INTERVAL": "3600",
             "LOG_LEVEL": "WARNING",
             "HTTP_PORT": "0",
+            **(PAID if paid else {}),
         }
 
         async def start():
@@ -82,3 +93,10 @@ async def test_standby_takes_over_when_the_leader_dies(tmp_path, posts_dir, post
     assert set(counts) == set(range(1, DESTINATIONS + 1))
     repeats = sum(count - 1 for count in counts.values())
     assert repeats <= CONCURRENCY, f"{repeats} repeats"
+    if paid:
+        assert server.rate_limited == 0 and server.paid_billed > DESTINATIONS / 2
+        billed = [sum(m.billed for m in messages) for messages in server.messages.values()]
+        assert sum(max(count - 1, 0) for count in billed) <= CONCURRENCY, "deliveries paid twice"
+        counted = await paid_counted(url)
+        # Never less than was billed; more only by what the dead leader had claimed and not sent.
+        assert server.paid_billed <= counted <= DESTINATIONS + PREFETCH
