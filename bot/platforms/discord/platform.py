@@ -13,6 +13,7 @@ import discord
 from discord.http import Route
 
 from bot.content.models import Lang
+from bot.platforms.discord.buckets import cancel_refreshes, tune
 from bot.platforms.discord.global_limit import DISCORD_GLOBAL_PER_S, GlobalLimit, trace_config
 from bot.platforms.discord.handlers import DiscordHandlers
 from bot.platforms.discord.invite import invite_url
@@ -41,6 +42,7 @@ class TransmissionClient(discord.AutoShardedClient):
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
             http_trace=trace_config(limit),  # every REST request keeps the global limit
         )
+        tune(self.http)  # discord.py's buckets, minus waits the engine's pacer already makes
         self.page_turner = page_turner
         self.reader = reader
 
@@ -134,6 +136,7 @@ class DiscordPlatform:
         """Disconnect and close the HTTP session."""
         if self._opened:  # discord.py's sharded client cannot close before it logged in
             self._opened = False
+            cancel_refreshes(self.client.http)
             await self.client.close()
         if self._connection is not None:
             # connect() returns once the shards are closed; never let a stuck one hold up shutdown.

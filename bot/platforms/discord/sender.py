@@ -20,6 +20,7 @@ from bot.content.i18n import t
 from bot.content.models import FullPost, LatestPage, Notice, SearchResults, Transmission, View
 from bot.content.render.common import clamp, one_line
 from bot.content.render.discord import render_view
+from bot.platforms.discord.buckets import cancel_refreshes, tune
 from bot.platforms.discord.global_limit import GlobalLimit, trace_config
 from bot.platforms.discord.views import NO_MENTIONS, message_kwargs
 
@@ -242,12 +243,14 @@ def api_base(url: str | None) -> Iterator[None]:
 def rest_client(limit: GlobalLimit | None = None) -> discord.Client:
     """Build a client whose sends never ping, keep the global limit, and whose long 429s come back."""
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # it never joins voice
-    return discord.Client(
+    client = discord.Client(
         intents=discord.Intents(guilds=True),
         allowed_mentions=discord.AllowedMentions.none(),
         max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
         http_trace=trace_config(limit or GlobalLimit()),
     )
+    tune(client.http)
+    return client
 
 
 @asynccontextmanager
@@ -261,4 +264,5 @@ async def open_client(
             await client.login(token)
             yield client
         finally:
+            cancel_refreshes(client.http)
             await client.close()
