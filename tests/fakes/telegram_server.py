@@ -61,6 +61,9 @@ class ApiError(Exception):
         return out | {"parameters": self.parameters} if self.parameters else out
 
 
+Check = Callable[[str], ParsedHTML | None]  # a validator of message HTML
+
+
 def _flag(value: object) -> bool:
     """A boolean parameter as sent in JSON (true) or a form ("true")."""
     return value is True or (isinstance(value, str) and value.lower() == "true")
@@ -151,6 +154,7 @@ class FakeTelegram:
         self._last_id: dict[int, int] = {}
         self._sent_all: deque[float] = deque()  # every send of the last second, free and paid
         self._sent: dict[int, deque[float]] = {}
+        self._verdicts: dict[tuple[Check, str], ParsedHTML | TelegramHTMLError | None] = {}
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, Callable[[JSON], Any]] = {
             "getme": lambda p: self._me(), "deletewebhook": lambda p: True, "close": lambda p: True,
@@ -345,12 +349,22 @@ class FakeTelegram:
 
     def _html(self, check: Callable[[str], ParsedHTML | None], value: str) -> ParsedHTML | None:
         """Run a validator; None when only our stricter rules object and strict_html is off."""
-        try:
-            return check(value)
-        except TelegramHTMLError as error:
-            if self.strict_html or not error.telegram_accepts:
-                raise ApiError(400, error.description) from None
+        # A broadcast sends one text to thousands of chats: its verdict is worked out once (the
+        # parse is most of the fake's time per request, and 1,000 requests a second must fit).
+        key = (check, value)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            if len(self._verdicts) >= 512:
+                self._verdicts.clear()
+            try:
+                verdict = self._verdicts[key] = check(value)
+            except TelegramHTMLError as error:
+                verdict = self._verdicts[key] = error
+        if isinstance(verdict, TelegramHTMLError):
+            if self.strict_html or not verdict.telegram_accepts:
+                raise ApiError(400, verdict.description) from None
             return None
+        return verdict
 
     def _text(self, params: JSON, key: str) -> tuple[str, str, str | None, Entities]:
         """Validate ``text``/``caption``; return (visible text, raw, parse_mode, entities)."""
