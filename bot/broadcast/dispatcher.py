@@ -120,6 +120,7 @@ class Dispatcher:
     def wake(self) -> None:
         """Look for work now (new deliveries were queued)."""
         self._stale = True
+        self._sized_at = float("-inf")  # new rows may have made a post's queue big enough to pay
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -277,7 +278,7 @@ class Dispatcher:
                 budget.roll(now)
                 if not budget.synced:  # a new day, or a start: what this and other replicas spent
                     budget.learn(await paid_usage.used(session, self.sender.name, budget.day))
-            due_again = now.timestamp() - self._sized_at >= QUEUE_SIZES_SECONDS or self._stale
+            due_again = now.timestamp() - self._sized_at >= QUEUE_SIZES_SECONDS
             if budget is not None and budget.policy.min_queue > 0 and due_again:
                 await self._size_queues(session, budget, now)
         self._pending = deque(read_due(row) for row in rows if row[0] not in self._claimed)
