@@ -11,6 +11,7 @@ from pathlib import Path
 from bench import (
     discord_bench,
     engine_bench,
+    http_bench,
     index_bench,
     memory_bench,
     real_bench,
@@ -39,6 +40,7 @@ BENCHMARKS: dict[str, Callable[[Context], list[Row]]] = {
     "discord": discord_bench.discord_ceiling,
     "engine": engine_bench.engine,
     "saved_to_sent": engine_bench.saved_to_sent,
+    "http": http_bench.http,
     "memory": memory_bench.memory,
     "render_full": render_bench.render_full_post,
     "search": search_bench.latest_search,

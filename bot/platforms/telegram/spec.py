@@ -51,6 +51,8 @@ async def start(host: Host, stack: AsyncExitStack) -> Started:
         webhook_secret=secret.get_secret_value() if secret else None,
         pacer=Pacer(limits(settings)),
         rich=settings.telegram_rich,
+        http=settings.telegram_http_client,
+        connections=settings.telegram_connections,
     )
     await telegram.start()
     stack.push_async_callback(telegram.stop)
