@@ -22,7 +22,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -118,6 +118,7 @@ class Broadcast:
     sample: dict[str, Any]
     failures: dict[str, int] = field(default_factory=dict)
     posts: int = 1
+    held_back: int = 0  # requests our global limit made wait (the pacer's sends should need none)
 
     @property
     def best(self) -> Ceiling:
@@ -194,13 +195,14 @@ async def broadcast_ours(
                     stop.set()
                     await sender
                 statuses = await delivery_statuses(app)
+                held_back = platform.global_limit.waits
             finally:
                 await platform.stop()
                 await app.close()
         if statuses != {"sent": expected} or fake.report["per_channel"] != {str(posts): len(channels)}:
             per_channel = fake.report["per_channel"]
             raise BenchError(f"ours: deliveries {statuses}, messages per channel {per_channel}")
-        return _observed(fake.report, wall, cpu, {}, posts)
+        return replace(_observed(fake.report, wall, cpu, {}, posts), held_back=held_back)
 
 
 async def broadcast_baseline(
@@ -282,7 +284,8 @@ def discord_ceiling(ctx: Context) -> list[Row]:
             samples=[ours.pct],
             note=f"DISCORD_GLOBAL_PER_S={SERVER_GLOBAL_PER_S}, SEND_CONCURRENCY default; ours: "
             f"{ours.delivered} messages in {ours.span_s:.1f} s = {ours.rate:.2f}/s; "
-            f"wall {ours.wall_s:.1f} s from the save; " + ceiling_note,
+            f"wall {ours.wall_s:.1f} s from the save; {ours.held_back} requests held back by the "
+            "sender's own global limit; " + ceiling_note,
             extra=mix
             | {
                 "span_s": round(ours.span_s, 3),
@@ -291,6 +294,7 @@ def discord_ceiling(ctx: Context) -> list[Row]:
                 "ceiling_span_s": best.span,
                 "bot_cpu_pct": round(ours.cpu_pct, 1),
                 "server_cpu_s": round(ours.server_cpu_s, 2),
+                "held_back_by_global_limit": ours.held_back,
             },
         ),
         Row(

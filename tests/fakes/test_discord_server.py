@@ -330,3 +330,14 @@ async def test_wait_until_wakes_on_requests(server: FakeDiscord, client: discord
     await asyncio.wait_for(waiter, 5)
     with pytest.raises(TimeoutError):
         await server.wait_until(lambda: False, limit=0.05)
+
+
+async def test_latency_delays_each_answer_by_a_round_trip() -> None:
+    async with FakeDiscord(latency=0.05) as fake, aiohttp.ClientSession() as http:
+        started = asyncio.get_running_loop().time()
+        async with http.get(
+            f"{fake.base_url}/users/@me", headers={"Authorization": f"Bot {fake.token}"}
+        ) as r:
+            assert r.status == 200
+        assert asyncio.get_running_loop().time() - started >= 0.05
+        assert fake.requests[0].time - started >= 0.025  # stamped on arrival, half a round trip in
