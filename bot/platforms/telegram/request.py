@@ -1,6 +1,6 @@
 """PTB's request interface over aiohttp: the Bot API calls of a broadcast at 1,000+ a second.
 
-PTB's own `HTTPXRequest` tops out near 500 requests/s on one core: httpcore's pool rescans every
+PTB's own `HTTPXRequest` tops out at 300-500 requests/s on one core: httpcore's pool rescans every
 connection (a poll and a getpeername each) whenever a request starts or ends, so its cost per
 request grows with the connections in flight (bench/http_bench.py has the figures). This class
 sends the same calls through one aiohttp session with keep-alive connections (a JSON body, or
