@@ -60,8 +60,9 @@ class Settings(BaseSettings):
     telegram_paid_per_s: int = Field(1000, ge=1, le=1000)
     telegram_paid_daily_stars: float | None = Field(None, ge=0)
     telegram_paid_min_queue: int = Field(1000, ge=1)
-    # Discord allows 50 requests/s in all; login and forum lookups use some the pacer never sees.
-    discord_global_per_s: float = Field(45, gt=0)
+    # Discord allows 50 requests/s in all; the sender holds every request discord.py makes (login,
+    # syncs, look-ups) to it as well, so the pacer may plan with all of it.
+    discord_global_per_s: float = Field(50, gt=0)
     discord_channel_per_5s: float = Field(5, gt=0)
     # Outgoing webhooks (`destinations add --platform webhook`): on unless WEBHOOKS=false.
     webhooks: bool = True
