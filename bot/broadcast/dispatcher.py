@@ -61,7 +61,10 @@ class EngineSettings:
 
     concurrency: int = 8
     batch: int = 2000
-    prefetch: int = 256  # rows claimed ahead of the senders, in one transaction
+    # Rows claimed ahead of the senders (0: twice `concurrency`). Each counts in the pacer's windows
+    # from when it is picked, so a long queue of picked rows slows a fast platform: at 1,000 sends
+    # a second, 256 rows waiting cost a third of the rate.
+    prefetch: int = 0
     max_attempts: int = 8
     backoff_base: float = 2.0
     backoff_cap: float = 600.0
@@ -159,9 +162,11 @@ class Dispatcher:
         if budget is None:
             return
         budget.roll(self._clock.now())
-        if not budget.synced or budget.pending():
-            total = await paid_usage.add(session, self.sender.name, budget.day, budget.pending())
-            budget.written(total)
+        delta = budget.pending()
+        if not budget.synced or delta:
+            # Sends finishing during this write give back to `unwritten`; only `delta` is taken off.
+            total = await paid_usage.add(session, self.sender.name, budget.day, delta)
+            budget.written(total, delta)
             PAID_STARS_TODAY.labels(self.sender.name).set(stars(total))
 
     @property
@@ -230,8 +235,11 @@ class Dispatcher:
         if self._steps % 500 == 0:
             self._pacer.forget_idle(now.timestamp())
         next_time: float | None = None
-        room = self._settings.prefetch - len(self._ready)
-        if room > 0:
+        prefetch = self._settings.prefetch or 2 * self._settings.concurrency
+        room = prefetch - len(self._ready)
+        # Claim in batches: one transaction for a quarter of the prefetch, not one for each send
+        # that finished (at 1,000 sends a second that was most of the engine's time).
+        if room >= max(prefetch // 4, 1) or (room > 0 and not self._ready):
             jobs, next_time = await self._choose(now, room)
             if jobs:
                 self._ready.extend(await self._claim(jobs, now))

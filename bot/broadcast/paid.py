@@ -53,8 +53,7 @@ class PaidBudget:
     policy: PaidPolicy
     day: str = ""
     counted: int = 0  # the day's total as the database last said
-    picked: int = 0  # paid picks not yet written
-    refunds: int = 0  # paid picks that never went out or failed, not yet written
+    unwritten: int = 0  # paid picks less the ones given back, not yet written to the database
     paused_until: float = 0.0
     large: frozenset[int] = field(default_factory=frozenset)  # posts queued to > min_queue (auto)
     large_pages: bool = False  # the whole queue is over min_queue: digests and collapses may pay
@@ -64,7 +63,7 @@ class PaidBudget:
         """Start a new day's count at midnight UTC (the database is read again before paying)."""
         today = day_of(now)
         if today != self.day:
-            self.day, self.counted, self.picked, self.refunds, self.synced = today, 0, 0, 0, False
+            self.day, self.counted, self.unwritten, self.synced = today, 0, 0, False
 
     def learn(self, total: int) -> None:
         """Take the day's total as the database counts it (what is pending here not included)."""
@@ -78,7 +77,7 @@ class PaidBudget:
         """Paid sends still allowed today (0 while paused)."""
         if now < self.paused_until or not self.synced:
             return 0
-        return max(self.policy.daily_messages - self.counted - self.picked + self.refunds, 0)
+        return max(self.policy.daily_messages - self.counted - self.unwritten, 0)
 
     def may_pay(self, due: Due, now: float) -> bool:
         """Whether this row may go as a paid send now: a single message, a big enough queue, budget left."""
@@ -92,19 +91,19 @@ class PaidBudget:
 
     def take(self) -> None:
         """Count one paid pick."""
-        self.picked += 1
+        self.unwritten += 1
 
     def give_back(self, count: int = 1) -> None:
         """Return picks that were not sent, or failed (Telegram bills only accepted messages)."""
-        self.refunds += count
+        self.unwritten -= count
 
     def pending(self) -> int:
         """Return what to add to the day's row in the database."""
-        return self.picked - self.refunds
+        return self.unwritten
 
-    def written(self, total: int) -> None:
-        """Take the day's total after writing everything pending."""
-        self.counted, self.picked, self.refunds, self.synced = total, 0, 0, True
+    def written(self, total: int, delta: int) -> None:
+        """Take the day's total after writing `delta` (picks and refunds may have come meanwhile)."""
+        self.counted, self.unwritten, self.synced = total, self.unwritten - delta, True
 
     def pause(self, until: float) -> None:
         """Stop paying until `until` (a 429 or "not enough Stars" answer)."""

@@ -115,7 +115,7 @@ def test_the_budget_starts_again_each_utc_day_from_what_the_database_says():
     assert budget.left(T) == 0 and budget.pending() == 10
     budget.give_back(3)
     assert budget.left(T) == 3
-    budget.written(7)
+    budget.written(7, 7)
     assert budget.pending() == 0 and budget.left(T) == 3
     budget.roll(NOW + timedelta(days=1))
     assert budget.left(T) == 0, "unknown until the database is read for the new day"
@@ -133,3 +133,13 @@ def test_a_pause_stops_paying_until_it_ends():
 def test_stars_and_messages():
     assert PaidPolicy(1000, 12.35).daily_messages == 123
     assert stars(1234) == 123.4
+
+
+def test_refunds_that_come_while_the_count_is_written_are_kept():
+    _, budget = setup(stars_a_day=10.0)  # 100
+    for _ in range(10):
+        budget.take()
+    delta = budget.pending()
+    budget.give_back(2)  # two sends fail while the claim's transaction writes the 10
+    budget.written(10, delta)
+    assert budget.pending() == -2 and budget.left(T) == 92
