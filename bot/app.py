@@ -75,7 +75,7 @@ class App:
             self.clock,
             engine
             or EngineSettings(
-                concurrency=self.settings.send_concurrency,
+                concurrency=self.settings.concurrency_for(sender.name),
                 lang=self.settings.language,
                 site_url=self.settings.site_url,
             ),

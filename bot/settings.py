@@ -23,6 +23,9 @@ class SettingsError(ValueError):
     """A setting has a value the bot cannot use; the message names the setting and the fix."""
 
 
+PAID_CONCURRENCY = 32  # Telegram sends in flight while paying (unless SEND_CONCURRENCY is set)
+
+
 class Settings(BaseSettings):
     """Every knob an operator can turn; see the README's configuration table."""
 
@@ -83,6 +86,15 @@ class Settings(BaseSettings):
     discord_bot_token: SecretStr | None = None
     discord_guild_id: int | None = None
     discord_api_base_url: str | None = None
+
+    def concurrency_for(self, platform: str) -> int:
+        """Return the sends in flight for `platform`: SEND_CONCURRENCY, or PAID_CONCURRENCY for paid ones."""
+        # 1,000 sends a second over ~30 ms round trips need ~30 in flight; a crash may repeat as
+        # many sends as are in flight, so the free default stays small.
+        paying = platform == "telegram" and self.telegram_paid_broadcast != "off"
+        if paying and "send_concurrency" not in self.model_fields_set:
+            return PAID_CONCURRENCY
+        return self.send_concurrency
 
     @model_validator(mode="after")
     def _paid_budget(self) -> Settings:

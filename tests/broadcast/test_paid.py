@@ -143,3 +143,30 @@ def test_refunds_that_come_while_the_count_is_written_are_kept():
     budget.give_back(2)  # two sends fail while the claim's transaction writes the 10
     budget.written(10, delta)
     assert budget.pending() == -2 and budget.left(T) == 92
+
+
+def test_paid_settings_make_the_telegram_limits_and_concurrency(monkeypatch):
+    from bot.platforms import registry
+    from bot.settings import PAID_CONCURRENCY, load_settings
+
+    monkeypatch.delenv("SEND_CONCURRENCY", raising=False)
+    off = load_settings(_env_file=None)
+    assert registry.spec_for("telegram").limits(off).paid is None and off.concurrency_for("telegram") == 8
+    auto = load_settings(
+        _env_file=None,
+        telegram_paid_broadcast="auto",
+        telegram_paid_daily_stars=12.5,
+        telegram_paid_per_s=500,
+    )
+    policy = registry.spec_for("telegram").limits(auto).paid
+    assert (
+        policy == PaidPolicy(per_second=500, daily_stars=12.5, min_queue=1000)
+        and policy.daily_messages == 125
+    )
+    assert auto.concurrency_for("telegram") == PAID_CONCURRENCY and auto.concurrency_for("discord") == 8
+    assert registry.spec_for("discord").limits(auto).paid is None
+    chosen = load_settings(
+        _env_file=None, telegram_paid_broadcast="on", telegram_paid_daily_stars=1, send_concurrency=4
+    )
+    assert chosen.concurrency_for("telegram") == 4
+    assert registry.spec_for("telegram").limits(chosen).paid.min_queue == 0
