@@ -136,17 +136,20 @@ def choose(
         # An edit or a delete goes to the chat the message is in (it may have moved since).
         chat = due.payload.chat_id if due.kind.changes_sent and due.payload.chat_id else due.chat_id
         group = due.destination_kind.is_group
-        ready = pacer.earliest(chat, group, now)
         paid = False
-        # Pay when the free limit holds the row back, and all along while paid sends are under way.
-        if (ready > now or pacer.paying(now)) and budget is not None and budget.may_pay(due, now):
+        payable = budget is not None and budget.may_pay(due, now)
+        # Pay when the free limit holds the row back, and all along while paid sends are under way
+        # (then the free window, full of them, is not even looked at: that look is the costly one).
+        paying = payable and pacer.paying(now)
+        ready = now if paying else pacer.earliest(chat, group, now)
+        if payable and (paying or ready > now):
             paid_ready = pacer.paid_earliest(chat, group, now)
             if paid_ready is None:  # free sends are unanswered: look again soon (an answer wakes us)
                 ready = now + SWITCH_WAIT
             elif paid_ready <= now:
                 paid, ready = True, now
             else:  # while paying, no free send slips in between (see Pacer)
-                ready = paid_ready if pacer.paying(now) else min(ready, paid_ready)
+                ready = paid_ready if paying else min(ready, paid_ready)
         if ready > now:
             waiting.append(due)
             next_time = ready if next_time is None else min(next_time, ready)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast.decide import Job, Outcome, Retries, Verdict, choose, classify, crashed, shown
@@ -52,6 +52,22 @@ DUE_COLUMNS = (
     Destination.kind,
     Destination.language,
     Destination.full_posts,
+)
+
+
+# Built once: making the statement cost more than running it, a claim every few sends.
+_CLAIM = (
+    update(DELIVERIES)
+    .where(
+        DELIVERIES.c.id.in_(bindparam("ids", expanding=True)),
+        DELIVERIES.c.status == DeliveryStatus.PENDING,
+    )
+    .values(
+        status=DeliveryStatus.SENDING,
+        attempts=DELIVERIES.c.attempts + 1,
+        next_attempt_at=bindparam("lease"),
+    )
+    .returning(DELIVERIES.c.id)
 )
 
 
@@ -343,20 +359,8 @@ class Dispatcher:
     async def _claim(self, jobs: list[Job], now: datetime) -> list[Job]:
         """Mark rows as sending (with a lease); return the jobs whose rows were still pending."""
         async with self._sessions.begin() as session:
-            table = DELIVERIES
-            result = await session.execute(
-                update(table)
-                .where(
-                    table.c.id.in_([job.delivery_id for job in jobs]),
-                    table.c.status == DeliveryStatus.PENDING,
-                )
-                .values(
-                    status=DeliveryStatus.SENDING,
-                    attempts=table.c.attempts + 1,
-                    next_attempt_at=now + SENDING_LEASE,
-                )
-                .returning(table.c.id)
-            )
+            ids = [job.delivery_id for job in jobs]
+            result = await session.execute(_CLAIM, {"ids": ids, "lease": now + SENDING_LEASE})
             claimed = set(result.scalars())
             if self._budget is not None:
                 # Picked as paid but taken meanwhile (never, with one leader): not spent.

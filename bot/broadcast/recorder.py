@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Update, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast.decide import Outcome, Verdict
@@ -105,9 +106,15 @@ async def apply(session: AsyncSession, outcomes: list[Outcome]) -> None:
 
 async def _update_many(session: AsyncSession, rows: list[dict[str, object]]) -> None:
     """One executemany of a Core UPDATE (rows alike, keyed by id): a fraction of the ORM's bookkeeping."""
-    columns: dict[str, object] = {key: bindparam(f"v_{key}") for key in rows[0] if key != "id"}
-    statement = update(DELIVERIES).where(DELIVERIES.c.id == bindparam("v_id")).values(columns)
+    statement = _update_statement(tuple(rows[0]))
     await session.execute(statement, [{f"v_{key}": value for key, value in row.items()} for row in rows])
+
+
+@functools.cache
+def _update_statement(keys: tuple[str, ...]) -> Update:
+    """Build the UPDATE for rows with these keys once per shape (building cost more than running it)."""
+    columns: dict[str, object] = {key: bindparam(f"v_{key}") for key in keys if key != "id"}
+    return update(DELIVERIES).where(DELIVERIES.c.id == bindparam("v_id")).values(columns)
 
 
 async def _replace_ids(session: AsyncSession, destination_id: int, post_id: int, ids: list[str]) -> None:
