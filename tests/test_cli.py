@@ -478,3 +478,17 @@ def test_status_shows_paid_broadcasts_and_what_they_cost_today(env, bot, monkeyp
     monkeypatch.delenv("TELEGRAM_PAID_DAILY_STARS")
     refused = bot(env, "status")
     assert refused.returncode != 0 and "set TELEGRAM_PAID_DAILY_STARS" in refused.stderr
+
+
+def test_run_collects_cycles_less_often_after_freezing_what_start_up_made():
+    import gc
+
+    from bot.cli.operations import GC_YOUNG, tune_gc
+
+    before = gc.get_threshold()
+    try:
+        tune_gc()
+        assert gc.get_threshold() == (GC_YOUNG, *before[1:]) and gc.get_freeze_count() > 0
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()

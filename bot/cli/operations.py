@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import signal
 from typing import Any
 
@@ -17,8 +18,21 @@ from bot.settings import Settings
 from bot.store.status import StatusReport, status
 
 
+GC_YOUNG = 20_000  # objects allocated before the youngest generation is collected (Python: 700)
+
+
+def tune_gc() -> None:
+    """Collect cycles less often in a long-running bot: the start-up objects are frozen first."""
+    # A broadcast allocates a few hundred short-lived objects a send, nearly all freed by their
+    # reference counts; at Python's default the cycle collector ran every couple of sends and
+    # cost ~10 % of the CPU at 1,000 sends a second. What is alive after start-up is never garbage.
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
+
+
 async def run_bot(app: App, args: argparse.Namespace) -> int:
     """Run the bot until SIGTERM or Ctrl-C."""
+    tune_gc()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
