@@ -17,7 +17,6 @@ from bot.services import digests
 from bot.settings import Settings
 from bot.store.status import StatusReport, status
 
-
 GC_YOUNG = 20_000  # objects allocated before the youngest generation is collected (Python: 700)
 
 
