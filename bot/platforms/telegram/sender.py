@@ -127,6 +127,19 @@ class TelegramSender:
         self.bot = bot
         self._zone = zone
         self._full = FullPostSender(bot, rich or RichSupport(), zone, wait)
+        # The last rendering: a broadcast sends one view to thousands of chats in a row.
+        self._last: tuple[View, ReadLinks | None, TelegramMessage, dict[str, Any]] | None = None
+
+    def _render(self, view: View, links: ReadLinks | None) -> tuple[TelegramMessage, dict[str, Any]]:
+        """Render `view` (and its Bot API parameters) once for every chat of the same kind in a row."""
+        last = self._last
+        if last is not None and last[0] is view and last[1] == links:
+            return last[2], last[3]
+        message = render_view(view, self._zone, links)
+        api = message.to_api()
+        del api["method"]
+        self._last = (view, links, message, api)
+        return message, api
 
     def _links(self, target: Target) -> ReadLinks | None:
         """Read buttons: callbacks in a private chat (a user id is positive), deep links elsewhere."""
@@ -143,7 +156,7 @@ class TelegramSender:
                 self._full.send, _chat(target), view, thread_id=_thread(target), silent=target.silent
             )
             return await call_mapped(send)
-        message = render_view(view, self._zone, self._links(target))
+        message, api = self._render(view, self._links(target))
         common: dict[str, Any] = {
             "chat_id": _chat(target),
             "message_thread_id": _thread(target),
@@ -159,8 +172,6 @@ class TelegramSender:
         else:
             # The rendered call as the Bot API's JSON (text, parse mode, preview, keyboard): PTB
             # sends dicts as they are, without building and serialising its objects first.
-            api = message.to_api()
-            del api["method"]
             request = partial(post_message, self.bot, **api, **common)
         sent: Message | dict[str, Any] = await (call_paid(request) if target.paid else call_mapped(request))
         return [str(sent["message_id"] if isinstance(sent, dict) else sent.message_id)]
