@@ -16,9 +16,9 @@ All terms must match. Posts whose title matches a term come first, then the rest
 The same rules are carried out three ways, and tests hold them equal: `matches` here (the
 reference, also used for posts not yet in the search index), SQLite's FTS5 over `fts_stream`
 (overlapping CJK character pairs and a run-end mark, so a CJK piece is one token or an exact
-phrase of pairs), and PostgreSQL's GIN index over `lexemes` (CJK characters and pairs, words,
-title and tag markers; a CJK piece of three or more characters is checked against the text
-after the index narrowed the posts down).
+phrase of pairs), and PostgreSQL's GIN index over `lexemes` (CJK characters, pairs and triples, words,
+title and tag markers: a CJK piece of up to three characters is one lexeme; a longer one is
+checked against the text after its triples narrowed the posts down).
 """
 
 from __future__ import annotations
@@ -243,11 +243,16 @@ def _grams(text: str, into: set[str], mark: str = "") -> None:
         else:
             into.update(run)
             into.update(map(add, run, run[1:]))
+            into.update(map(_join3, run, run[1:], run[2:]))
     into.update(mark + word[:MAX_WORD] for word in _WORD.findall(lowered))
 
 
+def _join3(first: str, second: str, third: str) -> str:
+    return first + second + third
+
+
 def lexemes(document: Document) -> list[str]:
-    """PostgreSQL's lexemes for a post: CJK characters and pairs, words, marked title and tags."""
+    """PostgreSQL's lexemes for a post: CJK characters, pairs and triples, words, marked title and tags."""
     found: set[str] = set()
     for field in document.fields():
         _grams(field, found)

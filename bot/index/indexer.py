@@ -98,6 +98,7 @@ class Indexer:
         self._defaults = defaults
         self._clock = clock
         self._parser = parser or ParserPool(PoolLimits())
+        self._rules_checked = False
         self._lock = asyncio.Lock()
         self._first_scan_done = False
         # hash(path) -> fingerprint of (size, mtime_ns), and path -> error for the few broken
@@ -216,6 +217,9 @@ class Indexer:
             first_scan = not self._first_scan_done and await session.get(MetaValue, FIRST_SCAN_KEY) is None
             if rederive:
                 await search_index.reset_search(session)  # rebuilt from the re-derived posts afterwards
+            elif not self._rules_checked:
+                await search_index.follow_rules(session)  # once a start: new index rules rebuild it
+            self._rules_checked = True
             if changed or vanished:
                 seen = await load_files(session, [f.path for f in changed] + vanished)
                 reads = await self._read_all(changed, seen, progress, defaults, rederive)

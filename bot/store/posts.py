@@ -285,13 +285,14 @@ _FTS_REST = text(
 )
 
 
-# PostgreSQL: tsquery over search_lexemes; a CJK piece of 3+ characters is checked in the text.
+# PostgreSQL: tsquery over search_lexemes; a CJK piece of 4+ characters is checked in the text.
 
 
 def _ts_piece(piece: str, mark: str) -> str:
     if not is_cjk(piece):
         return f"'{mark}{piece}':*"
-    grams = [piece] if len(piece) <= 2 else [piece[i : i + 2] for i in range(len(piece) - 1)]
+    size = 2 if mark else 3  # titles are indexed by characters and pairs, the rest by triples too
+    grams = [piece] if len(piece) <= size else [piece[i : i + size] for i in range(len(piece) - size + 1)]
     return " & ".join(f"'{mark}{gram}'" for gram in grams)
 
 
@@ -315,7 +316,9 @@ def _in_any_field(piece: str) -> ColumnElement[bool]:
 
 
 def _checked(term: Term, title_only: bool) -> list[ColumnElement[bool]]:
-    long = [piece for piece in term.pieces if is_cjk(piece) and len(piece) > 2]
+    # A piece the index holds whole (a title's pair, anything's triple) needs no look at the text.
+    longer = 2 if title_only else 3
+    long = [piece for piece in term.pieces if is_cjk(piece) and len(piece) > longer]
     if title_only:
         return [func.strpos(PostRow.title, piece) > 0 for piece in long]
     return [_in_any_field(piece) for piece in long]

@@ -23,6 +23,10 @@ from bot.store.models import TEXT_PENDING, MetaValue, PostRow
 from bot.store.states import PostState
 
 WATERMARK_KEY = "search_indexed_through"  # SQLite: posts up to this id are in posts_search
+RULES_KEY = "search_rules"  # meta: the rules the stored search index was built by
+# Bump when what the index holds changes: the next scan empties it and the catch-up rebuilds it.
+# 2: PostgreSQL's lexemes hold CJK triples too.
+SEARCH_RULES = "2"
 _ID_BITS = 27  # posts_search's rowid: the date's second, then the post id (ids below 2**27)
 _MAX_SECONDS = 2**35  # dates clamped to about ±1,000 years of 1970 keep the key in 64 bits
 
@@ -153,6 +157,19 @@ _SQLITE_CATCH_UP = [
 _POSTGRES_CATCH_UP = (
     "UPDATE posts SET search_lexemes = array_to_tsvector(CAST(:lexemes AS text[])) WHERE id = :id"
 )
+
+
+async def follow_rules(session: AsyncSession) -> bool:
+    """Empty an index built by other rules (it is rebuilt from the posts); True if it was."""
+    stored = await session.get(MetaValue, RULES_KEY)
+    if stored is not None and stored.value == SEARCH_RULES:
+        return False
+    await reset_search(session)
+    if stored is None:
+        session.add(MetaValue(key=RULES_KEY, value=SEARCH_RULES))
+    else:
+        stored.value = SEARCH_RULES
+    return True
 
 
 async def reset_search(session: AsyncSession) -> None:

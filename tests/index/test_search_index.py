@@ -136,3 +136,24 @@ async def test_a_store_from_before_search_is_searched_and_indexed(database_url, 
                 await session.commit()
     finally:
         await engine.dispose()
+
+
+async def test_an_index_built_by_other_rules_is_emptied_and_rebuilt_at_the_next_start(app, write_post):
+    from bot.store.models import MetaValue
+    from bot.store.search_index import RULES_KEY, SEARCH_RULES
+
+    write_post("a.md", "扩散模型入门", body="去噪模型的采样，扩散模型。", slug="a")
+    await app.scan()
+    async with app.sessions.begin() as session:
+        assert (await session.get(MetaValue, RULES_KEY)).value == SEARCH_RULES
+        (await session.get(MetaValue, RULES_KEY)).value = "1"  # as an older bot left it
+    app.indexer._rules_checked = False  # a new start
+    await app.scan()
+    async with app.sessions() as session:
+        assert (await session.get(MetaValue, RULES_KEY)).value == SEARCH_RULES
+    await app.indexer.index_search()
+    assert await backlog(app) == 0
+    assert await found(app, "扩散模") == (["a"], 1)
+    assert await found(app, "噪模型") == (["a"], 1)
+    assert await found(app, "扩散模型的") == ([], 0)  # its triples are all there, not in a row
+    assert await found(app, "模型的采样") == (["a"], 1)
