@@ -197,14 +197,17 @@ class Dispatcher:
 
     async def release(self) -> None:
         """Hand claimed rows that were never sent back to the queue (on stop)."""
-        jobs, self._ready = list(self._ready), deque()
+        jobs = list(self._ready)
+        self._ready.clear()
         await self._hand_back(jobs)
 
     async def _unpay(self) -> None:
         """Paying stopped: rows picked to go as paid sends, not sent yet, go back to the queue."""
         paid = [job for job in self._ready if job.target.paid]
         if paid:
-            self._ready = deque(job for job in self._ready if not job.target.paid)
+            kept = [job for job in self._ready if not job.target.paid]
+            self._ready.clear()  # in place: every holder of the deque sees the same queue
+            self._ready.extend(kept)
             await self._hand_back(paid)
             self._stale = True
 
@@ -262,7 +265,10 @@ class Dispatcher:
         if room >= self._claim_batch or (room > 0 and not self._ready):
             jobs, next_time = await self._choose(now, room)
             if jobs:
-                self._ready.extend(await self._claim(jobs, now))
+                # Not `self._ready.extend(await ...)`: that binds the deque before the claim's
+                # await, and a send finishing meanwhile may rebuild it (`_unpay`).
+                claimed = await self._claim(jobs, now)
+                self._ready.extend(claimed)
                 next_time = now.timestamp()  # more may be allowed at once
         while self._ready and len(self._tasks) < self._settings.concurrency:
             self._start(self._ready.popleft())
