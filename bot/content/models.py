@@ -82,6 +82,7 @@ class LatestPage:
     # Set when the page is a digest or a collapsed burst: how many more posts did not fit.
     more: int = 0
     heading: str | None = None
+    at_least: bool = False  # `total` is where counting stopped: there are more
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,7 @@ class SearchResults:
     pages: int = 1
     per_page: int = 5
     snippets: tuple[str, ...] = ()  # one per item: the words around the match ("" = none)
+    at_least: bool = False  # `total` is where counting stopped: there are more
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ class PostLookups:
         now = self._clock.now()
         async with self._sessions() as session:
             if query.terms:
-                rows, _ = await posts.search(session, query, now, 0, limit)
+                rows, _ = await posts.search(session, query, now, 0, limit, count_up_to=0)  # no count needed
             else:
                 rows = await posts.latest(session, now, 0, limit)
         return [(row.title, row.slug) for row in rows]

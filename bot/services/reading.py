@@ -26,6 +26,9 @@ __all__ = ["COMMANDS", "Chat", "CommandSpec", "Commands", "IndexProgress"]
 FULL_WORDS = frozenset({"full", "全文"})
 
 SEARCH_PAGE_SIZE = 5  # results per page, as many as a page of /latest
+# Past this many matches a search says "1000+" and pages no further: counting all 90,000 posts
+# holding a common word costs more than the page, and nobody pages 200 pages deep.
+SEARCH_COUNT_CAP = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +93,15 @@ class Commands:
     """Answer the shared commands from the store."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, page_size: int = 5, site_url: str = ""
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        page_size: int = 5,
+        site_url: str = "",
+        count_cap: int | None = SEARCH_COUNT_CAP,  # None: searches count every match
     ) -> None:
         self._sessions = sessions
+        self._count_cap = count_cap
         self._site_url = site_url
         self._clock = clock
         self._page_size = page_size
@@ -195,7 +204,11 @@ class Commands:
         query = parse_query(args)
         offset = (page - 1) * SEARCH_PAGE_SIZE
         async with self._sessions() as session:
-            rows, total = await posts.search(session, query, self._clock.now(), offset, SEARCH_PAGE_SIZE)
+            now = self._clock.now()
+            rows, total = await posts.search(session, query, now, offset, SEARCH_PAGE_SIZE, self._count_cap)
+        at_least = self._count_cap is not None and total > self._count_cap
+        if self._count_cap is not None:
+            total = min(total, self._count_cap)
         pages = max(1, -(-total // SEARCH_PAGE_SIZE))
         if page > pages:
             return Notice(t("no_such_page", lang, page=page, pages=pages), lang, is_error=True)
@@ -209,6 +222,7 @@ class Commands:
             pages=pages,
             per_page=SEARCH_PAGE_SIZE,
             snippets=tuple(snippet(row.search_text, look_for) for row in rows),
+            at_least=at_least,
         )
 
     async def help(self, args: str, lang: Lang) -> View:

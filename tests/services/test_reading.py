@@ -1,5 +1,6 @@
 from bot.content.models import CategoryList, LatestPage, Notice, SearchResults, Transmission
-from bot.services.reading import COMMANDS
+from bot.content.render.text import render_search
+from bot.services.reading import COMMANDS, Commands
 from tests.both_databases import database_url  # noqa: F401  (these queries run on both databases)
 
 
@@ -109,6 +110,21 @@ async def test_search_reads_whole_bodies_and_pages_through_results(app, write_po
     assert (await app.commands.search("扩散", "en", page=0)).is_error
     nothing = await app.commands.search("不存在", "zh", page=1)
     assert isinstance(nothing, SearchResults) and nothing.total == 0 and nothing.pages == 1
+
+
+async def test_a_search_with_more_matches_than_it_counts_says_so(app, write_post, clock):
+    for n in range(12):
+        write_post(f"s{n:02}.md", f"笔记 {n}", date=f"2026-10-{n + 1:02}", body="讲扩散。", slug=f"s{n:02}")
+    await app.scan()
+    commands = Commands(app.sessions, clock, count_cap=5)
+    commands.index.ready = True
+    first = await commands.search("扩散", "en")
+    assert isinstance(first, SearchResults) and (first.total, first.at_least, first.pages) == (5, True, 1)
+    assert [i.slug for i in first.items] == ["s11", "s10", "s09", "s08", "s07"]
+    assert render_search(first).splitlines()[0] == "Search “扩散”: 5+ results"
+    assert isinstance(await commands.search("扩散", "en", page=2), Notice)  # pages end where counting did
+    exact = await Commands(app.sessions, clock, count_cap=12).search("扩散", "en")
+    assert (exact.total, exact.at_least, exact.pages) == (12, False, 3)
 
 
 async def test_hostile_searches_find_nothing_without_error(app, write_post):

@@ -119,6 +119,32 @@ async def test_title_hits_first_then_newest_and_pages(sessions):
     assert await found(sessions, "采样", offset=10, limit=5) == ([], 10)
 
 
+async def counted(sessions, text, count_up_to, offset=0, limit=3):
+    async with sessions() as session:
+        rows, total = await posts.search(session, parse_query(text), NOW, offset, limit, count_up_to)
+    return [r.slug for r in rows], total
+
+
+@pytest.mark.parametrize("indexed", [True, False], ids=["indexed", "pending"])
+async def test_a_bounded_count_stops_past_the_bound_and_pages_stay_right(sessions, indexed):
+    hidden = [
+        row(20, "损失函数 草稿", draft=True),
+        row(21, "损失函数 未来", published_at=NOW + timedelta(days=1)),
+    ]
+    near_misses = [row(30 + n, f"损失 {n}", "函数与损失函") for n in range(4)]  # the triples, not the word
+    await store(
+        sessions, [row(n, f"笔记 {n}", "关于损失函数。") for n in range(1, 8)] + hidden + near_misses, indexed
+    )
+    assert await counted(sessions, "损失函数", None) == (["post-1", "post-2", "post-3"], 7)
+    assert await counted(sessions, "损失函数", 7) == (["post-1", "post-2", "post-3"], 7)  # all of them
+    assert await counted(sessions, "损失函数", 6) == (["post-1", "post-2", "post-3"], 7)  # more than 6
+    slugs, total = await counted(sessions, "损失函数", 3)
+    assert total == (4 if indexed else 7)  # posts not indexed yet are matched directly, all counted
+    assert slugs == ["post-1", "post-2", "post-3"]
+    assert await counted(sessions, "损失函数", 3, offset=5) == (["post-6", "post-7"], total)
+    assert await counted(sessions, "笔记 损失", 2, offset=6) == (["post-7"], 3 if indexed else 7)
+
+
 async def test_drafts_future_and_removed_posts_are_never_found(sessions):
     await store(
         sessions,

@@ -94,12 +94,24 @@ def budgets() -> list[ItemBudget]:
     return steps
 
 
+def counted(total: int, at_least: bool) -> str:
+    """Show a count of posts: "1000+" where counting stopped."""
+    return f"{total}+" if at_least else str(total)
+
+
 def search_page(view: SearchResults) -> LatestPage:
     """Show search results as a page of updates under a heading that says what was searched."""
     query = clamp(one_line(view.query), 100)
     key = "search_results" if view.items else "search_none"
-    heading = t(key, view.lang, query=query, total=view.total)
+    heading = t(key, view.lang, query=query, total=counted(view.total, view.at_least))
     per_page = max(view.per_page, len(view.items), 1)
     return LatestPage(
-        view.items, view.page, view.pages, view.total, view.lang, per_page=per_page, heading=heading
+        view.items,
+        view.page,
+        view.pages,
+        view.total,
+        view.lang,
+        per_page=per_page,
+        heading=heading,
+        at_least=view.at_least,
     )

@@ -24,6 +24,7 @@ from bot.content.render.common import (
     budgets,
     clamp,
     clean,
+    counted,
     format_date,
     one_line,
     open_command,
@@ -255,7 +256,9 @@ def render_page(
     if page.more:
         footer = t("more_posts", page.lang, more=page.more)
     elif page.items:
-        footer = t("page_of", page.lang, page=page.page, pages=page.pages, total=page.total)
+        footer = t(
+            "page_of", page.lang, page=page.page, pages=page.pages, total=counted(page.total, page.at_least)
+        )
     else:
         footer = t("no_posts", page.lang)
     buttons = () if page.more else page_buttons(page.page, page.pages, pager)

@@ -19,6 +19,7 @@ from bot.content.render.common import (
     budgets,
     clamp,
     clean,
+    counted,
     format_date,
     is_blank,
     one_line,
@@ -299,7 +300,14 @@ def render_page(
             out.text("\n\n").tag("i", t("more_posts", page.lang, more=page.more))
         elif page.items:
             out.text("\n\n").tag(
-                "i", t("page_of", page.lang, page=page.page, pages=page.pages, total=page.total)
+                "i",
+                t(
+                    "page_of",
+                    page.lang,
+                    page=page.page,
+                    pages=page.pages,
+                    total=counted(page.total, page.at_least),
+                ),
             )
         if out.fits(MAX_TEXT):
             return TelegramMessage("sendMessage", out.render(), buttons=tuple(rows))

@@ -10,7 +10,7 @@ from datetime import UTC, tzinfo
 from bot.content.full import render_plain
 from bot.content.i18n import t
 from bot.content.models import CategoryList, FullPost, LatestPage, SearchResults, Transmission, View
-from bot.content.render.common import clean, format_date, one_line, open_command, page_window
+from bot.content.render.common import clean, counted, format_date, one_line, open_command, page_window
 
 RULE = "─" * 48
 
@@ -54,7 +54,15 @@ def render_page(page: LatestPage, zone: tzinfo = UTC) -> str:
     if page.more:
         foot.append(t("more_posts", page.lang, more=page.more))
     else:
-        foot.append(t("page_of", page.lang, page=page.page, pages=page.pages, total=page.total))
+        foot.append(
+            t(
+                "page_of",
+                page.lang,
+                page=page.page,
+                pages=page.pages,
+                total=counted(page.total, page.at_least),
+            )
+        )
         if page.pages > 1:
             window = page_window(page.page, page.pages, 9)
             links = " ".join(f"[{n}]" if n == page.page else str(n) for n in window)
@@ -66,12 +74,22 @@ def render_search(view: SearchResults, zone: tzinfo = UTC) -> str:
     """Render one page of search results, each hit with its snippet, numbered across pages."""
     if not view.items:
         return t("search_none", view.lang, query=one_line(view.query))
-    head = t("search_results", view.lang, query=one_line(view.query), total=view.total)
+    head = t(
+        "search_results", view.lang, query=one_line(view.query), total=counted(view.total, view.at_least)
+    )
     first = (view.page - 1) * max(view.per_page, len(view.items)) + 1
     snippets = view.snippets + ("",) * len(view.items)
     body = [_item(first + i, item, zone, snippets[i]) for i, item in enumerate(view.items)]
     if view.pages > 1:
-        tail = [t("page_of", view.lang, page=view.page, pages=view.pages, total=view.total)]
+        tail = [
+            t(
+                "page_of",
+                view.lang,
+                page=view.page,
+                pages=view.pages,
+                total=counted(view.total, view.at_least),
+            )
+        ]
     elif view.total > len(view.items):
         tail = [t("search_more", view.lang, shown=len(view.items))]
     else:

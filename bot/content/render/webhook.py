@@ -21,6 +21,7 @@ from bot.content.render.common import (
     budgets,
     clamp,
     clean,
+    counted,
     format_date,
     is_blank,
     one_line,
@@ -67,7 +68,9 @@ def _footer(page: LatestPage, shown: int) -> str:
     if more:
         return t("more_posts_here", page.lang, more=more)  # webhooks have no /latest to point at
     if page.items:
-        return t("page_of", page.lang, page=page.page, pages=page.pages, total=page.total)
+        return t(
+            "page_of", page.lang, page=page.page, pages=page.pages, total=counted(page.total, page.at_least)
+        )
     return t("no_posts", page.lang)
 
 

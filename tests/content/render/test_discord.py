@@ -266,6 +266,12 @@ def test_search_pages_carry_the_query_and_show_snippets() -> None:
     assert embed["footer"] == {"text": "Page 2/3 · 12 posts"}
 
 
+def test_a_count_that_stopped_shows_a_plus() -> None:
+    view = SearchResults("模型", listed(5), 1000, "zh", page=1, pages=200, per_page=5, at_least=True)
+    (embed,) = check_message(discord.render_view(view).to_api(), strict_mentions=True)["embeds"]
+    assert embed["footer"] == {"text": "第 1/200 页 · 共 1000+ 篇"}
+
+
 @pytest.mark.parametrize("query", ["q" * 92, "扩" * 200, "a:b " * 40])
 def test_a_long_query_travels_as_a_short_key(query: str) -> None:
     view = SearchResults(query, listed(1), 9, page=1, pages=2)

@@ -207,6 +207,16 @@ def test_search_results_are_numbered_from_one_under_the_query() -> None:
     assert "reply_markup" not in call
 
 
+def test_a_count_that_stopped_shows_a_plus_in_the_heading_and_the_footer() -> None:
+    view = SearchResults(
+        "模型", tuple(item() for _ in range(5)), 1000, "en", page=2, pages=200, at_least=True
+    )
+    parsed = check_message_text(telegram.render_view(view).to_api()["text"])
+
+    assert "Search “模型”: 1000+ results" in parsed.text
+    assert "Page 2/200 · 1000+ posts" in parsed.text
+
+
 def test_many_long_categories_are_cut_to_fit_one_message() -> None:
     view = CategoryList(tuple(CategoryCount(f"{i:02d}" + "&" * 62, 10**9) for i in range(100)), "en")
     call = telegram.render_view(view).to_api()
