@@ -96,6 +96,8 @@ async def _lead(app: App, stop: asyncio.Event, out: TextIO, backfill: int, leade
         stack.callback(watchdog.cancel)
         await app.prepare()  # migrations run on the leader only
         console = await _open_platforms(app, stack, out)
+        for dispatcher in app.dispatchers.values():  # a leader that just died may have filled them
+            dispatcher.hold_for_others()
         async with app.sessions.begin() as session:
             recovered = await outbox.recover_in_flight(session, app.clock.now())
         if recovered:

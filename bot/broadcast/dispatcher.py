@@ -248,6 +248,10 @@ class Dispatcher:
     def _now(self) -> float:
         return self._clock.now().timestamp()
 
+    def hold_for_others(self) -> None:
+        """Send nothing for one window: the leader before this one may have just filled it."""
+        self._pacer.hold_for_others(self._now())
+
     async def step(self) -> float | None:
         """Claim what the limits allow, start sends on free slots; return when to look again.
 

@@ -205,6 +205,17 @@ class Pacer:
         """Hold the whole platform back until `until` (a global 429)."""
         self._paused_until = max(self._paused_until, until)
 
+    def hold_for_others(self, now: float) -> None:
+        """Hold every send for one window: sends this pacer never saw may fill it (a new leader's).
+
+        A standby that takes over within a second of the leader's death would otherwise send at
+        once into windows the dead leader filled (at 1,000 a second when it paid). Group windows
+        (a minute) are left alone: a rare 429 there is waited out like any other.
+        """
+        spans = [w.seconds for w in (self._limits.overall, self._limits.per_chat) if w is not None]
+        if spans:
+            self.pause(now + max(spans) * SAFETY)
+
     @property
     def tracked_chats(self) -> int:
         """How many chats' send windows are kept in memory (`forget_idle` drops the idle ones)."""

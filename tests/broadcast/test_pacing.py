@@ -41,6 +41,16 @@ def test_block_and_pause():
     assert pacer.earliest("2", False, 10.0) == 20.0
 
 
+def test_a_new_leader_holds_every_send_for_one_window():
+    pacer = Pacer(TELEGRAM_LIMITS)
+    pacer.hold_for_others(100.0)
+    assert pacer.earliest("1", False, 100.0) == pacer.overall_earliest(100.2) == 100.0 + SAFETY
+    assert pacer.earliest("-100", True, 101.5) == 101.5  # then nothing more: group windows are not held
+    unlimited = Pacer(Limits(overall=None, per_chat=None))
+    unlimited.hold_for_others(100.0)
+    assert unlimited.earliest("1", False, 100.0) == 100.0
+
+
 def test_forget_idle_keeps_memory_flat():
     pacer = Pacer(TELEGRAM_LIMITS)
     for i in range(1000):
