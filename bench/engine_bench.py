@@ -504,11 +504,10 @@ class EngineRun:
         return self.tick.wall + self.send.wall
 
 
-async def engine_run(
-    destinations: int, concurrency: int, profile: Callable[[], Any] | None = None
-) -> EngineRun:
-    """Queue one post to `destinations` chats with pacing off and time it until all are recorded."""
-    with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
+@contextlib.asynccontextmanager
+async def temporary_app(prefix: str, concurrency: int) -> AsyncIterator[tuple[App, Path]]:
+    """An App on a SQLite file and an empty posts folder in a temporary folder, prepared; closed after."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         posts_dir = Path(tmp) / "posts"
         posts_dir.mkdir()
         settings = bench_settings(
@@ -517,28 +516,36 @@ async def engine_run(
         app = build_app(settings, SystemClock())
         try:
             await app.prepare()
-            platform = InstantPlatform()
-            dispatcher = app.add_platform(platform, NO_LIMITS)
-            await app.tick()
-            await add_destinations(app, chat_mix(destinations, 0))
-            (posts_dir / "engine.md").write_text(
-                post_text("Engine", "engine", datetime.now(UTC), "Body."), encoding="utf-8"
-            )
-            stop = asyncio.Event()
-            sender = asyncio.create_task(dispatcher.run(stop))
-            await asyncio.sleep(0.05)  # let it reach its idle wait, as in a running bot
-            profiler = profile() if profile else contextlib.nullcontext()
-            try:
-                with profiler, Stopwatch() as tick:
-                    await app.tick()
-                with profiler, Stopwatch() as send:
-                    await wait_until(lambda: dispatcher.sent >= destinations, 600, "the engine", 0.005)
-            finally:
-                stop.set()
-                await sender
-            statuses = await delivery_statuses(app)
+            yield app, posts_dir
         finally:
             await app.close()
+
+
+async def engine_run(
+    destinations: int, concurrency: int, profile: Callable[[], Any] | None = None
+) -> EngineRun:
+    """Queue one post to `destinations` chats with pacing off and time it until all are recorded."""
+    async with temporary_app("bench-engine-", concurrency) as (app, posts_dir):
+        platform = InstantPlatform()
+        dispatcher = app.add_platform(platform, NO_LIMITS)
+        await app.tick()
+        await add_destinations(app, chat_mix(destinations, 0))
+        (posts_dir / "engine.md").write_text(
+            post_text("Engine", "engine", datetime.now(UTC), "Body."), encoding="utf-8"
+        )
+        stop = asyncio.Event()
+        sender = asyncio.create_task(dispatcher.run(stop))
+        await asyncio.sleep(0.05)  # let it reach its idle wait, as in a running bot
+        profiler = profile() if profile else contextlib.nullcontext()
+        try:
+            with profiler, Stopwatch() as tick:
+                await app.tick()
+            with profiler, Stopwatch() as send:
+                await wait_until(lambda: dispatcher.sent >= destinations, 600, "the engine", 0.005)
+        finally:
+            stop.set()
+            await sender
+        statuses = await delivery_statuses(app)
     if statuses != {"sent": destinations} or platform.sends != destinations:
         raise BenchError(f"engine: deliveries {statuses}, {platform.sends} sends for {destinations}")
     return EngineRun(destinations, tick, send)

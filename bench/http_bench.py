@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import json
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -36,18 +35,16 @@ from sqlalchemy import func, select
 from bench.engine_bench import (
     TOKEN,
     add_destinations,
-    bench_settings,
     chat_mix,
     delivery_statuses,
     post_text,
+    temporary_app,
     wait_until,
 )
 from bench.index_bench import BenchError, Context
 from bench.report import Row
-from bot.app import build_app
 from bot.broadcast.dispatcher import SENDING_LEASE
 from bot.broadcast.pacing import NO_LIMITS, Pacer
-from bot.clock import SystemClock
 from bot.platforms.telegram.platform import HttpClient
 from bot.store.models import Delivery
 
@@ -163,50 +160,40 @@ async def engine_run(
     from bot.platforms.telegram.platform import TelegramPlatform
 
     stats = ServerStats()
-    with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
-        posts_dir = Path(tmp) / "posts"
-        posts_dir.mkdir()
-        settings = bench_settings(
-            posts_dir, Path(tmp) / "bench.db", broadcast_max_age=10**9, send_concurrency=concurrency
-        )
-        app = build_app(settings, SystemClock())
-        try:
-            await app.prepare()
-            async with fake_server(stats) as base_url:
-                pacer = Pacer(NO_LIMITS)
-                telegram = TelegramPlatform(
-                    token=TOKEN, commands=app.commands, services=app.services, clock=app.clock,
-                    zone=settings.zone, default_lang=settings.language, owners=frozenset(),
-                    base_url=base_url, pacer=pacer, http=client,
-                )  # fmt: skip
-                await telegram.application.initialize()  # getMe: the username read buttons link to
+    async with temporary_app("bench-http-", concurrency) as (app, posts_dir):
+        async with fake_server(stats) as base_url:
+            pacer = Pacer(NO_LIMITS)
+            telegram = TelegramPlatform(
+                token=TOKEN, commands=app.commands, services=app.services, clock=app.clock,
+                zone=app.settings.zone, default_lang=app.settings.language, owners=frozenset(),
+                base_url=base_url, pacer=pacer, http=client,
+            )  # fmt: skip
+            await telegram.application.initialize()  # getMe: the username read buttons link to
+            try:
+                dispatcher = app.add_platform(telegram.sender, pacer=pacer)
+                await app.tick()  # the first scan, of an empty folder: from now on posts are new
+                await add_destinations(app, chat_mix(deliveries, 0))
+                (posts_dir / "http.md").write_text(
+                    post_text("HTTP", "http", datetime.now(UTC), "Body & <b>tags</b>, 扩散模型."),
+                    encoding="utf-8",
+                )
+                stop = asyncio.Event()
+                sender = asyncio.create_task(dispatcher.run(stop))
+                await asyncio.sleep(0.05)  # let it reach its idle wait, as in a running bot
                 try:
-                    dispatcher = app.add_platform(telegram.sender, pacer=pacer)
-                    await app.tick()  # the first scan, of an empty folder: from now on posts are new
-                    await add_destinations(app, chat_mix(deliveries, 0))
-                    (posts_dir / "http.md").write_text(
-                        post_text("HTTP", "http", datetime.now(UTC), "Body & <b>tags</b>, 扩散模型."),
-                        encoding="utf-8",
-                    )
-                    stop = asyncio.Event()
-                    sender = asyncio.create_task(dispatcher.run(stop))
-                    await asyncio.sleep(0.05)  # let it reach its idle wait, as in a running bot
-                    try:
-                        with profile() if profile else contextlib.nullcontext():
-                            await app.tick()
-                            cpu = time.process_time()
-                            await wait_until(lambda: dispatcher.sent >= deliveries, 900, "the sends", 0.002)
-                            done, cpu = time.time(), time.process_time() - cpu
-                    finally:
-                        stop.set()
-                        await sender
+                    with profile() if profile else contextlib.nullcontext():
+                        await app.tick()
+                        cpu = time.process_time()
+                        await wait_until(lambda: dispatcher.sent >= deliveries, 900, "the sends", 0.002)
+                        done, cpu = time.time(), time.process_time() - cpu
                 finally:
-                    await telegram.application.shutdown()
-            statuses = await delivery_statuses(app)
-            async with app.sessions() as session:
-                lease = (await session.execute(select(func.min(Delivery.next_attempt_at)))).scalar_one()
-        finally:
-            await app.close()
+                    stop.set()
+                    await sender
+            finally:
+                await telegram.application.shutdown()
+        statuses = await delivery_statuses(app)
+        async with app.sessions() as session:
+            lease = (await session.execute(select(func.min(Delivery.next_attempt_at)))).scalar_one()
     if statuses != {"sent": deliveries} or stats.sent != deliveries:
         raise BenchError(f"engine ({client}): deliveries {statuses}, the server accepted {stats.sent}")
     first_claim = (lease - SENDING_LEASE).timestamp()
