@@ -259,3 +259,10 @@ def lexemes(document: Document) -> list[str]:
     _grams(document.title, found, TITLE_MARK)
     found.update(tag_token(tag) for tag in document.tags)
     return sorted(found)
+
+
+def title_lexemes(title: str) -> list[str]:
+    """PostgreSQL's lexemes for a title alone, unmarked: small enough to stay in the row."""
+    found: set[str] = set()
+    _grams(title, found)
+    return sorted(found)

@@ -91,6 +91,7 @@ SEARCH_OBJECTS = frozenset(
         "posts_search_title_content",
         "ix_posts_search_lexemes",
         "ix_posts_search_pending",
+        "ix_posts_title_lexemes",
     }
 )
 
@@ -153,6 +154,11 @@ class PostRow(Base):
     # PostgreSQL: the post's search lexemes (bot.content.search_query.lexemes) under a GIN index,
     # null until the search index has caught up with the post. SQLite keeps its FTS5 table instead.
     search_lexemes: Mapped[str | None] = mapped_column(
+        Text().with_variant(TSVECTOR(), "postgresql"), deferred=True
+    )
+    # PostgreSQL: the title's lexemes alone (bot.content.search_query.title_lexemes), filled with
+    # search_lexemes: small enough to stay in the row, so ranking title hits never reads the body's.
+    title_lexemes: Mapped[str | None] = mapped_column(
         Text().with_variant(TSVECTOR(), "postgresql"), deferred=True
     )
 

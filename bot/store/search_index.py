@@ -3,9 +3,10 @@
 SQLite: contentless FTS5 tables (migration 0004) hold the posts whose id is at most the meta value
 `search_indexed_through`; triggers keep those rows in step through the functions registered here
 on every connection, keyed by `search_key` (newest first). PostgreSQL: `posts.search_lexemes`
-under a GIN index, cleared by a trigger when a searched column changes. Either way the indexer
-brings new posts in with `catch_up_search`, after its scans (bot.index.indexer); the searches in
-bot.store.posts read posts not yet in the index directly meanwhile.
+and `posts.title_lexemes` under GIN indexes, cleared by a trigger when a searched column changes.
+Either way the indexer brings new posts in with `catch_up_search`, after its scans
+(bot.index.indexer); the searches in bot.store.posts read posts not yet in the index directly
+meanwhile.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, func, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.search_query import Document, fts_meta, fts_stream, fts_tags, lexemes
+from bot.content.search_query import Document, fts_meta, fts_stream, fts_tags, lexemes, title_lexemes
 from bot.content.search_text import stored_search_text
 from bot.store.models import TEXT_PENDING, MetaValue, PostRow
 from bot.store.states import PostState
@@ -25,8 +26,8 @@ from bot.store.states import PostState
 WATERMARK_KEY = "search_indexed_through"  # SQLite: posts up to this id are in posts_search
 RULES_KEY = "search_rules"  # meta: the rules the stored search index was built by
 # Bump when what the index holds changes: the next scan empties it and the catch-up rebuilds it.
-# 2: PostgreSQL's lexemes hold CJK triples too.
-SEARCH_RULES = "2"
+# 2: PostgreSQL's lexemes hold CJK triples too. 3: a title's lexemes are kept apart (title_lexemes).
+SEARCH_RULES = "3"
 _ID_BITS = 27  # posts_search's rowid: the date's second, then the post id (ids below 2**27)
 _MAX_SECONDS = 2**35  # dates clamped to about ±1,000 years of 1970 keep the key in 64 bits
 
@@ -118,7 +119,11 @@ async def catch_up_search(session: AsyncSession, batch: int = 200) -> int:
         select(*columns).where(PostRow.search_lexemes.is_(None), _INDEXED).order_by(PostRow.id).limit(batch)
     )
     values = [
-        {"id": post_id, "lexemes": lexemes(Document(title, list(tags or ()), category, slug, body))}
+        {
+            "id": post_id,
+            "lexemes": lexemes(Document(title, list(tags or ()), category, slug, body)),
+            "title": title_lexemes(title),
+        }
         for post_id, title, tags, category, slug, body in await session.execute(waiting)
     ]
     if values:
@@ -155,7 +160,8 @@ _SQLITE_CATCH_UP = [
     """,
 ]
 _POSTGRES_CATCH_UP = (
-    "UPDATE posts SET search_lexemes = array_to_tsvector(CAST(:lexemes AS text[])) WHERE id = :id"
+    "UPDATE posts SET search_lexemes = array_to_tsvector(CAST(:lexemes AS text[])), "
+    "title_lexemes = array_to_tsvector(CAST(:title AS text[])) WHERE id = :id"
 )
 
 
@@ -180,5 +186,7 @@ async def reset_search(session: AsyncSession) -> None:
         await session.execute(delete(MetaValue).where(MetaValue.key == WATERMARK_KEY))
     else:
         await session.execute(
-            update(PostRow).where(PostRow.search_lexemes.is_not(None)).values(search_lexemes=None)
+            update(PostRow)
+            .where(PostRow.search_lexemes.is_not(None))
+            .values(search_lexemes=None, title_lexemes=None)
         )

@@ -23,6 +23,7 @@ from bot.content.search_query import (
     split_terms,
     tag_token,
     title_hit,
+    title_lexemes,
 )
 
 
@@ -102,6 +103,9 @@ def test_lexemes():
     found = set(lexemes(doc(title="扩散模型", tags=["VAE"], text="Diffusion 模型。")))
     assert {"扩", "扩散", "散模", "模型", "diffusion", TITLE_MARK + "扩散", tag_token("vae"), "vae"} <= found
     assert TITLE_MARK + "diffusion" not in found
+    assert set(title_lexemes("扩散模型 ＶＡＥ-2")) == {
+        "扩", "散", "模", "型", "扩散", "散模", "模型", "扩散模", "散模型", "ｖａｅ", "2"
+    }  # fmt: skip
     assert all(len(t) <= 64 for t in lexemes(doc(text="x" * 500)))
     assert tag_token("VAE").startswith(TAG_MARK)
 
@@ -150,3 +154,6 @@ def test_both_databases_index_rules_agree_with_the_reference(title, text, tag, q
             assert all(lexeme_has(piece, found) for piece in term.pieces)
         if all(not is_cjk(p) or len(p) <= 2 for p in term.pieces):
             assert all(lexeme_has(piece, found) for piece in term.pieces) == reference
+        # A title hit is found among the title's own lexemes.
+        if title_hit(parsed.__class__((term,)), post):
+            assert all(lexeme_has(piece, set(title_lexemes(title))) for piece in term.pieces)

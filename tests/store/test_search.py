@@ -244,8 +244,8 @@ def expected(rows, text):
     return [hit[-1] for hit in sorted(hits)]
 
 
-async def test_every_query_finds_what_the_reference_rules_find(sessions):
-    rng = random.Random(20261203)
+async def random_corpus(sessions, rng):
+    """Store 60 random posts (not indexed yet); return their rows, ids filled in."""
     rows = []
     for number in range(1, 61):
         rows.append(
@@ -266,6 +266,12 @@ async def test_every_query_finds_what_the_reference_rules_find(sessions):
         ids = dict((await session.execute(select(PostRow.slug, PostRow.id))).all())
     for r in rows:
         r["id"] = ids[r["slug"]]
+    return rows
+
+
+async def test_every_query_finds_what_the_reference_rules_find(sessions):
+    rng = random.Random(20261203)
+    rows = await random_corpus(sessions, rng)
     queries = [random_query(rng) for _ in range(60)]
     for stage in ("nothing indexed", "half indexed", "all indexed"):
         if stage == "half indexed":
@@ -304,3 +310,20 @@ async def test_the_published_count_follows_inserts_edits_and_deletes(sessions):
         await session.commit()
     fast, slow = await both()
     assert fast == slow
+
+
+@pytest.mark.parametrize("walk", [(400, 30), (2, 0)], ids=["walk-finds", "walk-gives-up"])
+async def test_bounded_counts_choose_plans_that_find_the_same_pages(sessions, monkeypatch, walk):
+    """PostgreSQL walks the newest posts when the count stops early, else reads the bitmap; both agree."""
+    monkeypatch.setattr(posts, "_WALK", walk[0])
+    monkeypatch.setattr(posts, "_WALK_PER_HIT", walk[1])
+    rng = random.Random(20261204)
+    rows = await random_corpus(sessions, rng)
+    await catch_up(sessions)
+    for text in [random_query(rng) for _ in range(40)] + ["扩", "diff", "扩散 diffusion", "模型 #vae"]:
+        want = expected(rows, text)
+        for cap in (1, 3, None):
+            for offset, limit in ((0, 3), (2, 3), (0, 100)):
+                slugs, total = await counted(sessions, text, cap, offset, limit)
+                assert slugs == want[offset : offset + limit], (text, cap, offset)
+                assert total == (len(want) if cap is None else min(len(want), cap + 1)), (text, cap)
