@@ -383,9 +383,7 @@ class _GinIndex:
         total = select(func.count().label("n")).select_from(counted).subquery()
         best = _newest(and_(self.visible, self.in_title) if self.single else false(), need).subquery()
         both = select(total.c.n, best.c.published_at, best.c.id).select_from(total.outerjoin(best, true()))
-        # The planner prices reading a common word from every row's lexemes (a sequential scan,
-        # each row's tsvector detoasted) below the index; it costs seconds against milliseconds.
-        await session.execute(text("SET LOCAL enable_seqscan = off"))
+        await session.execute(_PLANNING)
         rows = (await session.execute(both.order_by(best.c.published_at.desc(), best.c.id.desc()))).all()
         self.counted_all = int(rows[0][0]) < most
         found = [((at, post_id), post_id) for _, at, post_id in rows if post_id is not None]
@@ -431,6 +429,14 @@ class _GinIndex:
         return [((when, post_id), post_id) for when, post_id in rows]
 
 
+# For this transaction. The planner prices reading a common word from every row's lexemes (a
+# sequential scan, each row's tsvector detoasted) below the index: seconds against milliseconds.
+# And each search is planned for its own words: after five runs of one statement PostgreSQL may
+# keep a generic plan, made without the tsquery, which took a common word 2-3 times as long.
+_PLANNING = text(
+    "SELECT set_config('enable_seqscan', 'off', true), "
+    "set_config('plan_cache_mode', 'force_custom_plan', true)"
+)
 _WALK = 400  # posts a walk looks at before it leaves a sparse word to the bitmap (~8 ms)
 _WALK_PER_HIT = 30  # and more for a deep page
 
