@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from bot.content.search_query import Document, matches, parse_query, title_hit
 from bot.content.search_text import search_text
-from bot.store import posts, search_index
+from bot.store import posts, search_index, search_postgres
 from bot.store.database import create_engine, session_factory, upgrade
 from bot.store.models import PostRow
 from bot.store.states import PostState
@@ -315,8 +315,8 @@ async def test_the_published_count_follows_inserts_edits_and_deletes(sessions):
 @pytest.mark.parametrize("walk", [(400, 30), (2, 0)], ids=["walk-finds", "walk-gives-up"])
 async def test_bounded_counts_choose_plans_that_find_the_same_pages(sessions, monkeypatch, walk):
     """PostgreSQL walks the newest posts when the count stops early, else reads the bitmap; both agree."""
-    monkeypatch.setattr(posts, "_WALK", walk[0])
-    monkeypatch.setattr(posts, "_WALK_PER_HIT", walk[1])
+    monkeypatch.setattr(search_postgres, "_WALK", walk[0])
+    monkeypatch.setattr(search_postgres, "_WALK_PER_HIT", walk[1])
     rng = random.Random(20261204)
     rows = await random_corpus(sessions, rng)
     await catch_up(sessions)
