@@ -336,8 +336,8 @@ async def _load_postgres(url: str, data: Generated) -> float:
 
     connection = await asyncpg.connect(url)
     try:
-        # posts' text columns are lz4 (migration 0008); the staging table's too, so that the rows
-        # copied from it keep what the bot would have written (compressed values are not redone).
+        # posts' text columns are lz4 (migration 0008); the staging table's are made lz4 too, so a
+        # value copied from it ends up lz4 whether or not PostgreSQL compresses it again.
         with contextlib.suppress(asyncpg.PostgresError):
             await connection.execute("SET default_toast_compression = 'lz4'")
         await connection.execute("DROP INDEX ix_posts_search_lexemes, ix_posts_title_lexemes")
